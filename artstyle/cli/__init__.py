@@ -1,0 +1,1 @@
+"""The command-line interface: thin typer sub-apps over the library."""

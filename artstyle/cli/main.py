@@ -1,0 +1,139 @@
+"""The ``artstyle`` command: global options, sub-apps, and the one error path.
+
+Every user-facing failure is an :class:`~artstyle.errors.ArtstyleError` (or a
+click usage error) and is rendered here as ``error: ...`` plus a hint, with
+exit code 2 for bad usage or input, 1 for runtime failures and 130 on Ctrl-C.
+A traceback is shown only with ``--verbose``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from .. import __version__
+from ..errors import ArtstyleError
+from ..settings import (
+    DEFAULT_HOME,
+    DEFAULT_WIKIART_URL,
+    ENV_DEVICE,
+    ENV_HOME,
+    ENV_WEIGHTS,
+    ENV_WIKIART_URL,
+    DeviceChoice,
+    Settings,
+)
+from .common import stderr
+
+try:  # typer >= 0.22 vendors click; older releases use click itself
+    from typer.exceptions import Abort, TyperException as CommandLineError
+    from typer._click.exceptions import NoArgsIsHelpError
+except ImportError:  # pragma: no cover
+    from click.exceptions import Abort, ClickException as CommandLineError, NoArgsIsHelpError
+
+EXIT_INTERRUPTED = 130
+
+
+def _render_error(message: str, hint: str | None) -> None:
+    stderr.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    if hint:
+        stderr.print(f"[dim]hint:[/] {hint}", highlight=False)
+
+
+def _verbose_requested(args) -> bool:
+    return "--verbose" in (args if args is not None else sys.argv[1:]) or "-v" in (args or sys.argv[1:])
+
+
+class ArtstyleGroup(TyperGroup):
+    """Runs the command and turns every failure into one line and an exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        verbose = _verbose_requested(args)
+        try:
+            code = super().main(args, prog_name or "artstyle", complete_var, standalone_mode=False, **extra)
+        except ArtstyleError as exc:
+            if verbose:
+                traceback.print_exc()
+            _render_error(exc.message, exc.hint)
+            code = exc.exit_code
+        except NoArgsIsHelpError as exc:
+            exc.show()  # the help text, as the user asked for nothing else
+            code = 0
+        except Abort:
+            _render_error("interrupted", "rerun the same command to resume where it stopped")
+            code = EXIT_INTERRUPTED
+        except CommandLineError as exc:
+            _render_error(exc.format_message(), "run `artstyle --help` (or `artstyle COMMAND --help`) for usage")
+            code = exc.exit_code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(
+    cls=ArtstyleGroup,
+    name="artstyle",
+    help="Paint photos in the style of an artist's whole body of work.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"artstyle {__version__}")
+        raise typer.Exit()
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
+    from rich.logging import RichHandler
+
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
+    handler = RichHandler(console=stderr, show_path=False, show_time=verbose)
+    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Annotated[
+        Path, typer.Option(envvar=ENV_HOME, help="Data home: catalog, images and caches.", file_okay=False)
+    ] = DEFAULT_HOME,
+    device: Annotated[
+        DeviceChoice, typer.Option(envvar=ENV_DEVICE, help="Compute device; auto prefers cuda, then mps, then cpu.")
+    ] = DeviceChoice.auto,
+    weights: Annotated[
+        str,
+        typer.Option(envvar=ENV_WEIGHTS, help="VGG-19 weights: torchvision (ImageNet), random (seeded, for tests) or a state-dict file."),
+    ] = "torchvision",
+    wikiart_url: Annotated[str, typer.Option(envvar=ENV_WIKIART_URL, help="WikiArt base URL.")] = DEFAULT_WIKIART_URL,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging and tracebacks on errors.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or chatter; results and errors only.")] = False,
+    version: Annotated[
+        Optional[bool], typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version and exit.")
+    ] = None,
+) -> None:
+    """Paint photos in the style of an artist's whole body of work (Gatys et al. 2015; Mu & Francl 2015)."""
+    _configure_logging(verbose, quiet)
+    ctx.obj = Settings.build(
+        home=home, device=device, weights=weights, wikiart_url=wikiart_url, verbose=verbose, quiet=quiet
+    )
+
+
+def _register_subapps() -> None:
+    """Sub-apps join here, one file each (see artstyle/cli/)."""
+
+
+_register_subapps()
+
+
+def main(args: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    app(args=args, prog_name="artstyle")
