@@ -100,7 +100,7 @@ def sweep_parts(folder: Path) -> int:
     removed = 0
     for part in folder.glob(f".*{PART_SUFFIX}") if folder.is_dir() else []:
         pid = part.name.rsplit(".", 2)[-2]
-        if pid.isdigit() and _alive(int(pid)) and int(pid) != os.getpid():
+        if pid.isdigit() and _alive(int(pid)):
             continue
         with contextlib.suppress(OSError):
             part.unlink()

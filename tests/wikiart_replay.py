@@ -176,6 +176,7 @@ class ReplayServer:
         self.null_past_end = null_past_end
         self.faults: list[Fault] = []
         self.log: list[tuple[float, str]] = []
+        self.agents: set[str] = set()
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
@@ -183,7 +184,7 @@ class ReplayServer:
         self.images = self._image_table()
 
     def __enter__(self) -> "ReplayServer":
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -292,6 +293,7 @@ def _handler(server: ReplayServer):
             path, query = unquote(parts.path), {k: v[-1] for k, v in parse_qs(parts.query).items()}
             with server.lock:
                 server.log.append((time.monotonic(), self.path))
+                server.agents.add(self.headers.get("User-Agent", ""))
                 fault = next((f for f in server.faults if f.times > 0 and f.match(path, query)), None)
                 if fault:
                     fault.times -= 1
