@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -34,6 +35,17 @@ def small_replay():
         yield server
 
 
+def without_write_override() -> tuple[str, ...]:
+    """A command prefix under which even root obeys file modes (drops CAP_DAC_OVERRIDE); skips if impossible."""
+    if os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    if not setpriv:
+        pytest.skip("running as root without setpriv: a read-only folder cannot be made")
+    caps = "-dac_override,-dac_read_search,-fowner"
+    return (setpriv, "--bounding-set", caps, "--inh-caps", caps, "--")
+
+
 def snapshot(home: Path) -> tuple[list[dict], dict[str, bytes]]:
     """Works rows without timestamps, and every file under images/ (to compare two runs)."""
     conn = sqlite3.connect(home / "catalog.db")
@@ -44,8 +56,8 @@ def snapshot(home: Path) -> tuple[list[dict], dict[str, bytes]]:
     return rows, files
 
 
-def run_cli(home: Path, url: str, *args: str, **popen) -> subprocess.Popen:
+def run_cli(home: Path, url: str, *args: str, prefix: tuple[str, ...] = ()) -> subprocess.Popen:
     """``python -m artstyle --home HOME ...`` in a subprocess against the replay at ``url``."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "ARTSTYLE_WIKIART_URL": url}
-    return subprocess.Popen([sys.executable, "-m", "artstyle", "--quiet", "--home", str(home), *args],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+    return subprocess.Popen([*prefix, sys.executable, "-m", "artstyle", "--quiet", "--home", str(home), *args],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
