@@ -11,7 +11,6 @@ import stat
 import time
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from artstyle import catalog
@@ -91,8 +90,21 @@ def test_read_commands(cli, home, small_replay):
     assert shown["path"] == str(home / f"images/{SLUG}/57727a66edc2cb3880000001.jpg")
     text = cli("corpus", "show", "57727a66edc2cb3880000001").stdout
     assert "year_raw: 1920-1930\n" in text and "status: downloaded\n" in text
+    lenient = cli("--wikiart-url", small_replay.url, "corpus", "add", "sarian", "--metadata-only", *FAST_CLI)
+    assert lenient.stdout == f"{SLUG}: 24 works listed (0 new, via site-json); 0 downloaded, 0 already here, 0 skipped, 0 failed, 0 duplicates\n"
+    typo = cli("corpus", "works", "martiros-sarain")
+    assert typo.exit_code == 2
+    assert _stderr_lines(typo) == ["error: no artist 'martiros-sarain' in the catalog", "hint: did you mean: martiros-sarian?"]
     missing = cli("corpus", "show", "nope")
     assert missing.exit_code == 2 and _stderr_lines(missing)[0] == "error: no work 'nope' in the catalog"
+
+
+def test_limit_and_metadata_only(cli, home, replay):
+    result = cli("--wikiart-url", replay.url, "corpus", "add", SLUG, "--limit", "5", "--metadata-only", *FAST_CLI)
+    assert result.stdout == f"{SLUG}: 5 works listed (5 new, via site-json); 0 downloaded, 0 already here, 0 skipped, 0 failed, 0 duplicates\n"
+    assert {r["status"] for r in _rows(home).values()} == {"listed"} and len(_rows(home)) == 5
+    assert len(replay.requests_to("all-paintings")) == 1 and replay.requests_to("/images/") == []
+    assert not (home / "images").exists()
 
 
 def test_unknown_artist_changes_nothing(cli, home, small_replay):

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from artstyle.errors import NetworkError, NotFoundError
-from artstyle.wikiart import Client, ClientConfig, NotJsonError, QuotaError, UnreachableError, fetch_artist, list_works
+from artstyle.wikiart import (
+    Client, ClientConfig, NotJsonError, QuotaError, UnreachableError, fetch_artist, fetch_details, list_works,
+)
 from artstyle.wikiart.client import HTTPStatusError, RateLimiter
 from wikiart_replay import CHALLENGE_HTML, ReplayServer, make_artist
 from wikiart_support import FAST, replay, small_replay  # noqa: F401  (fixtures)
@@ -142,3 +144,20 @@ def test_default_throttle_is_honoured_on_images():
     assert len(times) == 21
     assert times[20] - times[0] >= 0.95  # server clock; allows a little scheduling slack
     assert ClientConfig().lower_bound(pages=5, images=174) == 8.0
+
+
+def test_redirect_to_error_page_is_a_permanent_miss(small_replay):
+    small_replay.add_fault(lambda p, q: "ImageJson" in p, status=302, headers={"Location": "/en/error-page"}, times=99)
+    with pytest.raises(NotJsonError, match="redirected to an error page"):
+        Client(small_replay.url, FAST).get_json("/en/App/Painting/ImageJson/224003")
+    assert len(small_replay.requests_to("ImageJson")) == 1
+
+
+def test_app_route_details(small_replay):
+    client = Client(small_replay.url, FAST)
+    small_replay.add_fault(lambda p, q: "all-paintings" in p, status=500, times=99)
+    works, route = list_works(client, "martiros-sarian")
+    assert route == "app"
+    assert fetch_details(client, works[3]) == {"styles": ["Cubism"], "genres": ["still life"], "media": [],
+                                               "period": "Early Years", "tags": ["animals", "horses"]}
+    assert small_replay.requests_to(r"ImageJson/224003$")
