@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import signal
 import sqlite3
 import stat
@@ -245,6 +244,24 @@ def test_kill_mid_download_then_resume_equals_uninterrupted(tmp_path):
     assert refetched == []  # no verified file downloaded twice
     assert snapshot(home) == snapshot(reference)
     assert not list(home.rglob("*.part"))
+
+
+def test_ctrl_c_stops_cleanly_and_rerun_finishes(tmp_path):
+    args = ["corpus", "add", SLUG, "--workers", "2", *FAST_CLI]
+    with ReplayServer([make_artist(30)], image_delay=0.05) as server:
+        home = tmp_path / "home"
+        process = run_cli(home, server.url, *args)
+        deadline = time.monotonic() + 60
+        while len(_downloaded_ids(home)) < 5 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 130, err  # typer turns KeyboardInterrupt into a silent exit 130
+        assert "Traceback" not in err
+        assert not list(home.rglob("*.part"))
+        assert run_cli(home, server.url, *args).wait(120) == 0
+    rows, files = snapshot(home)
+    assert sum(r["status"] == "downloaded" for r in rows) == len(files) == 27
 
 
 def test_two_concurrent_adds_on_one_home(tmp_path):

@@ -10,6 +10,7 @@ answer and HTML served where JSON was expected are permanent (SPEC §10).
 
 from __future__ import annotations
 
+import email.utils
 import logging
 import random
 import threading
@@ -143,10 +144,14 @@ class Client:
         return delay * (0.5 + random.random() / 2)  # jitter: spread retries of parallel workers
 
     def _retry_after(self, response: requests.Response, attempt: int) -> float:
-        value = response.headers.get("Retry-After", "")
-        if value.strip().isdigit():
+        value = response.headers.get("Retry-After", "").strip()
+        if value.isdigit():
             return min(float(value), self.config.max_retry_after)
-        return self._backoff(attempt)
+        try:  # the other form RFC 9110 allows: an HTTP date
+            moment = email.utils.parsedate_to_datetime(value)
+            return min(max(0.0, moment.timestamp() - time.time()), self.config.max_retry_after)
+        except (TypeError, ValueError, IndexError):
+            return self._backoff(attempt)
 
     def _send(self, url: str, kind: str) -> requests.Response:
         waited = self.limiters[kind].acquire()
