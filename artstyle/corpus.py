@@ -124,10 +124,11 @@ class AddReport:
         return asdict(self)
 
 
-def _lenient_slug(settings: Settings, name: str) -> str:
-    if settings.catalog_path.exists():
+def _lenient_slug(db: sqlite_utils.Database | None, name: str) -> str:
+    """The catalog's artist when ``name`` resolves there, else ``name`` as a WikiArt URL name."""
+    if db is not None:
         try:
-            return catalog.resolve_artist(catalog.open_catalog(settings.catalog_path), name)["slug"]
+            return catalog.resolve_artist(db, name)["slug"]
         except (NotFoundError, UsageError):
             pass
     slug = slugify(name)
@@ -143,14 +144,15 @@ def add_artist(
 ) -> AddReport:
     """List every work of an artist on WikiArt into the catalog and download the images (resumable)."""
     started = time.monotonic()
-    if settings.catalog_path.exists():
-        catalog.open_catalog(settings.catalog_path)  # a read-only home fails here, before any request
-    slug = _lenient_slug(settings, name)
+    # An existing catalog is opened first, so a read-only home fails before any request;
+    # a new one is created only once WikiArt has answered, so an unknown artist changes nothing.
+    db = catalog.open_catalog(settings.catalog_path) if settings.catalog_path.exists() else None
+    slug = _lenient_slug(db, name)
     client = client or Client(settings.wikiart_url, config)
     artist = fetch_artist(client, slug)
     slug = artist["slug"]
     works, route = list_works(client, slug, limit, on_listed=lambda n: progress("listing", n, None))
-    db = catalog.open_catalog(settings.catalog_path)
+    db = db or catalog.open_catalog(settings.catalog_path)
     save_artist(db, artist)
     new = save_listed(db, works)
     report = AddReport(slug=slug, name=artist["name"], route=route, listed=len(works), new=new)
@@ -238,8 +240,7 @@ def import_folder(settings: Settings, folder: Path | str, artist: str, *, slug: 
         raise UsageError(f"cannot make a slug from {artist!r}", hint="give one with --slug")
     db = catalog.open_catalog(settings.catalog_path)
     report = ImportReport(slug=slug, name=artist, found=len(files))
-    existing = db["artists"].get(slug) if db["artists"].count_where("slug = ?", [slug]) else None
-    if existing is None:
+    if not db["artists"].count_where("slug = ?", [slug]):  # an artist added from WikiArt keeps its record
         save_artist(db, {"slug": slug, "name": artist, "source": "local"})
     for done, path in enumerate(files, 1):
         _import_one(db, settings.home, path, slug, report)

@@ -106,6 +106,13 @@ def test_limit_and_metadata_only(cli, home, replay):
     assert not (home / "images").exists()
 
 
+def test_malformed_rate_is_a_usage_error(cli, home):
+    result = cli("corpus", "add", SLUG, "--page-rate", "fast")
+    assert result.exit_code == 2
+    assert _stderr_lines(result) == ["error: malformed --page-rate 'fast'", "hint: use COUNT/SECONDS, e.g. --page-rate 10/2.5"]
+    assert list(home.iterdir()) == []
+
+
 def test_unknown_artist_changes_nothing(cli, home, small_replay):
     result = cli("--wikiart-url", small_replay.url, "corpus", "add", "Nobody At All", *FAST_CLI)
     assert result.exit_code == 2

@@ -161,3 +161,10 @@ def test_app_route_details(small_replay):
     assert fetch_details(client, works[3]) == {"styles": ["Cubism"], "genres": ["still life"], "media": [],
                                                "period": "Early Years", "tags": ["animals", "horses"]}
     assert small_replay.requests_to(r"ImageJson/224003$")
+
+
+def test_429_without_retry_after_backs_off(small_replay):
+    small_replay.add_fault(lambda p, q: True, status=429, times=2)
+    client = Client(small_replay.url, FAST)
+    assert client.get_json("/en/martiros-sarian", params={"json": "2"})["url"] == "martiros-sarian"
+    assert client.stats.retries == 2
