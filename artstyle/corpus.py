@@ -196,6 +196,27 @@ def _download(db, client: Client, home: Path, ids: list[str], workers: int, prog
         progress("downloading", done, len(pending))
 
 
+def ensure_image(settings: Settings, work_id: str, *, config: ClientConfig | None = None,
+                 client: Client | None = None) -> Path:
+    """The verified local image of one work, downloading it first when the catalog only lists it.
+
+    For callers that draw works from the catalog (the sampler): a 'downloaded'
+    row whose file is present is returned as is; anything else is fetched.
+    """
+    db = catalog.open_catalog(settings.catalog_path, create=False)
+    work = catalog.get_work(db, work_id)
+    if work["status"] == "downloaded" and work["local_path"] and (settings.home / work["local_path"]).is_file():
+        return settings.home / work["local_path"]
+    if work["source"] == "local":
+        raise NotFoundError(f"the image of {work_id} is missing", hint="import the folder again with `artstyle corpus import`")
+    result = store.download_work(client or Client(settings.wikiart_url, config), settings.home, work)
+    save_result(db, work_id, result)
+    store.flag_duplicates(db, work["artist"])
+    if result["status"] != "downloaded":
+        raise NotFoundError(f"no image for {work_id}: {result['reason']}", hint="pick another work")
+    return settings.home / result["local_path"]
+
+
 # ---------------------------------------------------------------- import (local folder)
 
 @dataclass

@@ -10,11 +10,14 @@ import stat
 import time
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
-from artstyle import catalog
+from artstyle import catalog, corpus
+from artstyle.errors import NotFoundError
+from artstyle.settings import Settings
 from wikiart_replay import SPECIAL, ReplayServer, generated_image, jpeg, make_artist
-from wikiart_support import FAST_CLI, replay, run_cli, small_replay, snapshot, without_write_override  # noqa: F401  (fixtures)
+from wikiart_support import FAST, FAST_CLI, replay, run_cli, small_replay, snapshot, without_write_override  # noqa: F401  (fixtures)
 
 SLUG = "martiros-sarian"
 
@@ -111,6 +114,20 @@ def test_malformed_rate_is_a_usage_error(cli, home):
     assert result.exit_code == 2
     assert _stderr_lines(result) == ["error: malformed --page-rate 'fast'", "hint: use COUNT/SECONDS, e.g. --page-rate 10/2.5"]
     assert list(home.iterdir()) == []
+
+
+def test_ensure_image_downloads_a_listed_work(cli, home, small_replay):
+    assert cli("--wikiart-url", small_replay.url, "corpus", "add", SLUG, "--metadata-only", *FAST_CLI).exit_code == 0
+    settings = Settings.build(home=home, wikiart_url=small_replay.url)
+    work = small_replay.artists[SLUG].works[2]
+    path = corpus.ensure_image(settings, work.id, config=FAST)
+    assert path == home / f"images/{SLUG}/{work.id}.jpg" and _rows(home)[work.id]["status"] == "downloaded"
+    before = len(small_replay.log)
+    assert corpus.ensure_image(settings, work.id, config=FAST) == path and len(small_replay.log) == before
+    placeholder = small_replay.artists[SLUG].works[SPECIAL["placeholder"][0]]
+    with pytest.raises(NotFoundError) as info:
+        corpus.ensure_image(settings, placeholder.id, config=FAST)
+    assert str(info.value) == f"no image for {placeholder.id}: copyright placeholder: WikiArt does not show this image"
 
 
 def test_unknown_artist_changes_nothing(cli, home, small_replay):
