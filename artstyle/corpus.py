@@ -152,6 +152,7 @@ def add_artist(
     artist = fetch_artist(client, slug)
     slug = artist["slug"]
     works, route = list_works(client, slug, limit, on_listed=lambda n: progress("listing", n, None))
+    progress("listing", len(works), len(works))
     db = db or catalog.open_catalog(settings.catalog_path)
     save_artist(db, artist)
     new = save_listed(db, works)

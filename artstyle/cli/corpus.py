@@ -142,7 +142,10 @@ def show(
     if json_:
         return print_json(work)
     for key, value in work.items():
-        if value not in (None, [], {}, ""):
+        if isinstance(value, dict):
+            for name, item in value.items():
+                typer.echo(f"{key}.{name}: {item}")
+        elif value not in (None, [], ""):
             typer.echo(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
 
 
