@@ -129,6 +129,9 @@ def root(
 
 def _register_subapps() -> None:
     """Sub-apps join here, one file each (see artstyle/cli/)."""
+    from .corpus import app as corpus_app
+
+    app.add_typer(corpus_app, name="corpus")
 
 
 _register_subapps()
