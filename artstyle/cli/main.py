@@ -53,6 +53,14 @@ def _verbose_requested(args) -> bool:
 class ArtstyleGroup(TyperGroup):
     """Runs the command and turns every failure into one line and an exit code."""
 
+    def invoke(self, ctx):
+        # typer turns Ctrl-C into a silent exit 130 before main() sees it; say what happened here
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            _render_error("interrupted", "rerun the same command to resume where it stopped")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         verbose = _verbose_requested(args)
         try:
@@ -65,9 +73,9 @@ class ArtstyleGroup(TyperGroup):
         except NoArgsIsHelpError as exc:
             exc.show()  # the help text, as the user asked for nothing else
             code = 0
-        except Abort:
-            _render_error("interrupted", "rerun the same command to resume where it stopped")
-            code = EXIT_INTERRUPTED
+        except Abort:  # end of input at a prompt
+            _render_error("aborted", None)
+            code = 1
         except CommandLineError as exc:
             _render_error(exc.format_message(), "run `artstyle --help` (or `artstyle COMMAND --help`) for usage")
             code = exc.exit_code
