@@ -19,7 +19,7 @@ import sqlite_utils
 
 from . import catalog, store
 from .errors import InputError, NotFoundError, UsageError
-from .files import IMAGE_SUFFIXES
+from .files import IMAGE_SUFFIXES, atomic_write_bytes, sweep_parts
 from .settings import Settings
 from .wikiart import Client, ClientConfig, fetch_artist, fetch_details, list_works
 from .wikiart.records import work_record
@@ -184,7 +184,7 @@ def _download(db, client: Client, home: Path, ids: list[str], workers: int, prog
     report.already = sum(1 for w in ordered if w["status"] == "downloaded")
     report.skipped = sum(1 for w in ordered if w["status"] == "skipped")
     if pending:
-        store.sweep_parts(home / "images" / report.slug)
+        sweep_parts(home / "images" / report.slug)
     progress("downloading", 0, len(pending))
     for done, (work, result) in enumerate(store.download_many(client, home, pending, workers), 1):
         save_result(db, work["id"], result)
@@ -284,7 +284,7 @@ def _import_one(db, home: Path, path: Path, slug: str, report: ImportReport) -> 
         report.already += 1
         return
     relative = store.relative_path(slug, work_id, facts.ext)
-    store.write_file(home / relative, data)
+    atomic_write_bytes(home / relative, data)
     title, year = _title_and_year(path.stem)
     record = work_record(id=work_id, artist=slug, title=title, year=year, page_url=None)
     save_listed(db, [record], source="local")
@@ -340,7 +340,7 @@ def verify(settings: Settings, *, fix: bool = False, workers: int = 4, config: C
         progress("verifying", done, len(rows))
     report.ok = len(rows) - len(bad)
     if fix:
-        report.parts_removed = sum(store.sweep_parts(d) for d in settings.images_dir.glob("*") if d.is_dir())
+        report.parts_removed = sum(sweep_parts(d) for d in settings.images_dir.glob("*") if d.is_dir())
         if bad:
             _repair(settings, db, bad, workers, client or Client(settings.wikiart_url, config), progress, report)
     return report

@@ -2,8 +2,10 @@
 
 Every module writes through :func:`atomic_write` so that no exit, crash or
 Ctrl-C can leave a half-written file where a finished one is expected: data
-goes to a temporary file beside the target, is flushed to disk, then renamed
-into place (``os.replace`` is atomic on POSIX and Windows).
+goes to a temporary ``.<name>.<pid>-<random>.part`` file beside the target, is
+flushed to disk, then renamed into place (``os.replace`` is atomic on POSIX and
+Windows). The pid in the name lets :func:`sweep_parts` remove what a killed
+process (kill -9) left behind without touching a running writer's files.
 """
 
 from __future__ import annotations
@@ -23,6 +25,14 @@ from .errors import InputError, StorageError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
+PART_SUFFIX = ".part"
+
+
+def _storage_error(path: Path, exc: OSError) -> StorageError:
+    return StorageError(
+        f"cannot write {path}: {exc.strerror or exc}",
+        hint="check that the data home or output folder is writable and has free space (or choose another with --home)",
+    )
 
 
 @contextlib.contextmanager
@@ -31,21 +41,20 @@ def atomic_write(path: Path | str, mode: str = "wb") -> Iterator[IO]:
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}-", suffix=PART_SUFFIX)
     except OSError as exc:
-        raise StorageError(
-            f"cannot write to {path.parent}: {exc.strerror}",
-            hint="check that the folder exists and is writable, or choose another with --home",
-        ) from exc
+        raise _storage_error(path, exc) from exc
     try:
         with os.fdopen(fd, mode) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _storage_error(path, exc) from exc
         raise
 
 
@@ -61,6 +70,30 @@ def atomic_write_text(path: Path | str, text: str) -> None:
 
 def atomic_write_json(path: Path | str, obj) -> None:
     atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_parts(folder: Path | str) -> int:
+    """Delete the ``.part`` files of processes that no longer run; return how many."""
+    folder = Path(folder)
+    removed = 0
+    for part in folder.glob(f".*{PART_SUFFIX}") if folder.is_dir() else []:
+        owner = part.name[: -len(PART_SUFFIX)].rsplit(".", 1)[-1].split("-")[0]
+        if owner.isdigit() and _process_alive(int(owner)):
+            continue
+        with contextlib.suppress(OSError):
+            part.unlink()
+            removed += 1
+    return removed
 
 
 def sha256_bytes(data: bytes) -> str:

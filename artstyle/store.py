@@ -11,10 +11,8 @@ crop, by a 64-bit difference hash, Krawetz 2013), are flagged via
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +21,8 @@ from typing import Iterable, Iterator
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from .errors import InputError, NetworkError, StorageError
-from .files import sha256_bytes
+from .errors import InputError, NetworkError
+from .files import PART_SUFFIX, atomic_write_bytes, sha256_bytes
 from .wikiart.client import Client, HTTPStatusError, UnreachableError
 from .wikiart.records import PLACEHOLDER_MARK, VARIANT_ORDER
 
@@ -32,7 +30,6 @@ log = logging.getLogger(__name__)
 
 NEAR_DUPLICATE_BITS = 10  # of 64: crops of a few % stay under 10; distinct paintings sit near 32
 EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "BMP": "bmp", "TIFF": "tif"}
-PART_SUFFIX = ".part"
 
 
 @dataclass(frozen=True)
@@ -74,50 +71,6 @@ def relative_path(artist: str, work_id: str, ext: str) -> str:
     return f"images/{artist}/{work_id}.{ext}"
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Write atomically via a ``.<name>.<pid>.part`` file; the pid lets a rerun sweep a dead process's parts."""
-    part = path.with_name(f".{path.name}.{os.getpid()}{PART_SUFFIX}")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(part, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(part, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            part.unlink()
-        raise StorageError(f"cannot write {path}: {exc.strerror}",
-                           hint="check that the data home is writable and has free space") from exc
-    except BaseException:
-        with contextlib.suppress(OSError):
-            part.unlink()
-        raise
-
-
-def sweep_parts(folder: Path) -> int:
-    """Delete ``.part`` files left by processes that no longer run (kill -9); return how many."""
-    removed = 0
-    for part in folder.glob(f".*{PART_SUFFIX}") if folder.is_dir() else []:
-        pid = part.name.rsplit(".", 2)[-2]
-        if pid.isdigit() and _alive(int(pid)):
-            continue
-        with contextlib.suppress(OSError):
-            part.unlink()
-            removed += 1
-    return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def stored_facts(home: Path, artist: str, work_id: str) -> tuple[str, ImageFacts] | None:
     """A finished file already on disk for this work (a crash before the catalog write), verified."""
     for path in sorted((home / "images" / artist).glob(f"{work_id}.*")):
@@ -157,7 +110,7 @@ def download_work(client: Client, home: Path, work: dict) -> dict:
             problems.append(f"{variant}: {_short(exc)}")
             continue
         path = relative_path(work["artist"], work["id"], facts.ext)
-        write_file(home / path, data)
+        atomic_write_bytes(home / path, data)
         return _downloaded(path, facts, variant)
     return {"status": "failed", "reason": "no usable image (" + "; ".join(problems) + ")"}
 

@@ -10,6 +10,7 @@ from PIL import Image
 
 from artstyle import store
 from artstyle.errors import InputError
+from artstyle.files import atomic_write_bytes, sweep_parts
 from artstyle.wikiart import Client
 from artstyle.wikiart.listing import parse_listing_page
 from wikiart_replay import SPECIAL, jpeg, generated_image
@@ -86,14 +87,14 @@ def test_existing_verified_file_is_adopted_without_a_request(small_replay, tmp_p
     assert {k: again[k] for k in ("sha256", "local_path")} == {k: first[k] for k in ("sha256", "local_path")}
 
 
-def test_write_file_and_sweep_parts(tmp_path):
-    store.write_file(tmp_path / "a" / "x.jpg", b"data")
+def test_atomic_write_and_sweep_parts(tmp_path):
+    atomic_write_bytes(tmp_path / "a" / "x.jpg", b"data")
     assert [p.name for p in (tmp_path / "a").iterdir()] == ["x.jpg"]
     dead = tmp_path / "a" / ".y.jpg.999999999.part"  # no such process
     live = tmp_path / "a" / f".z.jpg.{os.getpid()}.part"  # a running writer's file
     dead.write_bytes(b"half")
     live.write_bytes(b"half")
-    assert store.sweep_parts(tmp_path / "a") == 1
+    assert sweep_parts(tmp_path / "a") == 1
     assert not dead.exists() and live.exists()
 
 
