@@ -129,6 +129,9 @@ def root(
 
 def _register_subapps() -> None:
     """Sub-apps join here, one file each (see artstyle/cli/)."""
+    from .paint import paint_command
+
+    app.command("paint")(paint_command)
 
 
 _register_subapps()
