@@ -129,6 +129,9 @@ def root(
 
 def _register_subapps() -> None:
     """Sub-apps join here, one file each (see artstyle/cli/)."""
+    from .cache import app as cache_app
+
+    app.add_typer(cache_app, name="cache")
 
 
 _register_subapps()
