@@ -21,6 +21,7 @@ Files are written whole to a temporary name and renamed into place
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
@@ -56,11 +57,18 @@ def entry_path(cache_dir: Path, key: str) -> Path:
     return cache_dir / key[:2] / f"{key}.safetensors"
 
 
+@functools.lru_cache(maxsize=16)
+def _triu(channels: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Row and column indices of the upper triangle (diagonal included) of a [C, C] matrix."""
+    rows, cols = torch.triu_indices(channels, channels)
+    return rows, cols
+
+
 def _pack(gram: torch.Tensor, options: StoreOptions) -> tuple[torch.Tensor, str]:
     """[C, C] -> ([C*(C+1)/2], 'triu') when packing is asked for and exact, else ([C, C], 'full')."""
     gram = gram.detach().to("cpu", torch.float32)
     if options.triangle and torch.equal(gram, gram.T):
-        rows, cols = torch.triu_indices(*gram.shape)
+        rows, cols = _triu(gram.shape[0])
         return gram[rows, cols].to(options.dtype).contiguous(), "triu"
     return gram.to(options.dtype).contiguous(), "full"
 
@@ -70,7 +78,7 @@ def _unpack(stored: torch.Tensor, packing: str, channels: int) -> torch.Tensor:
     if packing == "full":
         return stored
     gram = torch.empty(channels, channels, dtype=torch.float32)
-    rows, cols = torch.triu_indices(channels, channels)
+    rows, cols = _triu(channels)
     gram[rows, cols] = stored
     gram[cols, rows] = stored  # mirror: the lower triangle equals the upper one
     return gram
