@@ -81,3 +81,56 @@ def test_clear_unknown_artist_is_exit_2(cli, populated):
     result = cli("cache", "clear", "rembrandt")
     assert result.exit_code == 2
     assert result.stderr.splitlines()[0] == "error: no artist 'rembrandt' in the catalog"
+
+
+@pytest.fixture
+def corpus(home, paintings):
+    return register_paintings(home, paintings, ["pablo-picasso", "william-turner"])
+
+
+def test_build_list_and_rebuild(cli, corpus):
+    result = cli("--weights", "random", "--device", "cpu", "cache", "build", "picasso", "turner", "--size", "64")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "4 works of pablo-picasso, william-turner: 4 built, 0 already cached, 0 failed"
+    rows = json.loads(cli("cache", "list", "--json").stdout)
+    assert sorted(r["work_id"] for r in rows) == sorted(corpus["pablo-picasso"] + corpus["william-turner"])
+    assert {r["config"]["style_size"] for r in rows} == {64}
+    assert {r["config"]["color"] for r in rows} == {"none"}
+    again = cli("--weights", "random", "--device", "cpu", "cache", "build", "pablo-picasso", "--size", "64")
+    assert again.stdout.splitlines()[0] == "2 works of pablo-picasso: 0 built, 2 already cached, 0 failed"
+    other = cli("--weights", "random", "--device", "cpu", "cache", "build", "pablo-picasso", "--size", "64", "--style-scale", "0.5")
+    assert other.stdout.splitlines()[0] == "2 works of pablo-picasso: 2 built, 0 already cached, 0 failed"
+
+
+def test_build_fp16_triangle_and_aggregate(cli, home, corpus):
+    result = cli("--weights", "random", "cache", "build", "picasso", "--size", "64", "--fp16", "--triangle", "--aggregate")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "aggregates: pablo-picasso"
+    rows = json.loads(cli("cache", "list", "--json").stdout)
+    assert sorted(r["kind"] for r in rows) == ["aggregate", "work", "work"]
+    assert all(r["config"]["fp16"] and r["config"]["triangle"] for r in rows)
+    assert [r["artist"] for r in rows if r["kind"] == "aggregate"] == ["pablo-picasso"]
+    assert cli("cache", "verify").exit_code == 0
+    # the same works in full precision are rewritten, not served from the fp16 entries
+    full = cli("--weights", "random", "cache", "build", "picasso", "--size", "64")
+    assert full.stdout.splitlines()[0] == "2 works of pablo-picasso: 2 built, 0 already cached, 0 failed"
+
+
+def test_build_unknown_artist_and_bad_size_are_exit_2(cli, corpus):
+    result = cli("--weights", "random", "cache", "build", "rembrandt")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == "error: no artist 'rembrandt' in the catalog"
+    result = cli("--weights", "random", "cache", "build", "picasso", "--size", "0")
+    assert result.exit_code == 2
+    assert "Invalid value for '--size'" in result.stderr
+
+
+def test_build_reports_an_unreadable_work_and_goes_on(cli, home, corpus):
+    broken = home / "images" / "william-turner" / "the-shipwreck-1805.jpg"
+    broken.write_bytes(b"garbage")
+    result = cli("--weights", "random", "cache", "build", "turner", "--size", "64")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "2 works of william-turner: 1 built, 0 already cached, 1 failed"
+    assert lines[1].startswith("failed  william-turner--the-shipwreck-1805: style image")
+    assert "changed since it was catalogued" in lines[1]

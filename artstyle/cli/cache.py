@@ -6,12 +6,18 @@ and renders its result; results go to stdout, progress and notes to stderr.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Annotated, Optional
 
 import typer
 
-from ..cache import clear_cache, list_entries, verify_cache
+from ..cache import StyleCache, clear_cache, list_entries, verify_cache
+from ..cache_store import StoreOptions
+from ..cached_targets import build_cache
 from ..catalog import open_catalog
+from ..device import resolve_device
+from ..features import Pooling, load_feature_net
+from ..targets import TargetConfig
 from .common import note, print_json, progress, settings_of
 
 app = typer.Typer(help="Precomputed style targets (Gram matrices): build, list, verify, clear.", no_args_is_help=True)
@@ -70,3 +76,44 @@ def clear_command(
     settings = settings_of(ctx)
     count, freed = clear_cache(settings.home, open_catalog(settings.catalog_path, create=False), artist)
     typer.echo(f"removed {count} entries ({_megabytes(freed)})")
+
+
+@app.command("build")
+def build_command(
+    ctx: typer.Context,
+    artists: Annotated[list[str], typer.Argument(help="Artists whose downloaded works to process (slug, name or unique part).")],
+    size: Annotated[int, typer.Option(min=1, help="Style size: longest side in pixels, as `paint --size`.")] = TargetConfig.style_size,
+    style_scale: Annotated[float, typer.Option(min=0.01, help="Style images are resized to size × scale, as `paint --style-scale`.")] = TargetConfig.style_scale,
+    pooling: Annotated[Pooling, typer.Option(help="VGG-19 pooling, as `paint --pooling`.")] = TargetConfig.pooling,
+    fp16: Annotated[bool, typer.Option("--fp16", help="Store half-precision entries (half the bytes; ~1e-3 relative error).")] = False,
+    triangle: Annotated[bool, typer.Option("--triangle", help="Store only the upper triangle of each Gram (half the bytes, exact).")] = False,
+    aggregate: Annotated[bool, typer.Option("--aggregate", help="Also store each artist's mean over all its works.")] = False,
+    batch_size: Annotated[
+        Optional[int], typer.Option(min=1, help="Works of equal size run through the network together [default: 1 on the CPU, 8 on a GPU].")
+    ] = None,
+) -> None:
+    """Compute and store the style targets of every downloaded work of ARTIST..."""
+    settings = settings_of(ctx)
+    db = open_catalog(settings.catalog_path, create=False)
+    device = resolve_device(settings.device)
+    config = TargetConfig(style_size=size, style_scale=style_scale, pooling=pooling)
+    net = load_feature_net(settings.weights, config.layers, config.pooling, device)
+    cache = StyleCache(settings.home, db, device, options=StoreOptions(fp16=fp16, triangle=triangle))
+    with ExitStack() as stack:
+        bars = []  # the bar opens once the artists are resolved, so an unknown artist is the first line
+
+        def start(total: int) -> None:
+            bar = stack.enter_context(progress(settings))
+            bars.append((bar, bar.add_task("cache build", total=total)))
+
+        report = build_cache(
+            net, db, cache, artists, config, batch_size=batch_size, aggregate=aggregate,
+            on_start=start, on_work=lambda _source, _status: bars[0][0].advance(bars[0][1]),
+        )
+    typer.echo(f"{report.works} works of {', '.join(report.artists)}: {report.built} built, {report.skipped} already cached, {len(report.failed)} failed")
+    for work_id, reason in report.failed:
+        typer.echo(f"failed  {work_id}: {reason}")
+    if report.aggregates:
+        typer.echo(f"aggregates: {', '.join(report.aggregates)}")
+    if report.failed:
+        raise typer.Exit(code=1)
