@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 KIND_WORK = "work"  # one catalogued work's targets
 KIND_IMAGE = "image"  # an explicit style image that is not in the catalog
 KIND_AGGREGATE = "aggregate"  # the weighted mean over several entries
+KIND_PALETTE = "palette"  # a work's own lαβ colour statistics (for --color reinhard-inverse)
 
 
 class StyleCache:
@@ -96,8 +97,14 @@ class StyleCache:
             return targets
         return self.put(key, compute(), work_id=work_id, kind=kind, config=config)
 
-    def put(self, key: str, targets: Mapping[str, torch.Tensor], *, work_id: str | None, kind: str, config: Mapping) -> Targets:
-        """Write the entry (atomically) and its catalog row; return the device-resident copy."""
+    def put(
+        self, key: str, targets: Mapping[str, torch.Tensor], *, work_id: str | None, kind: str, config: Mapping, resident: bool = True
+    ) -> Targets:
+        """Write the entry (atomically) and its catalog row; return the targets as later loads will see them.
+
+        With ``resident`` (the default) they are also kept in the device LRU;
+        ``cache build`` passes False so that a long build does not churn it.
+        """
         self.computed += 1
         full_config = {**dict(config), "fp16": self.options.fp16, "triangle": self.options.triangle}
         data = encode_entry(key, targets, self.options, full_config)
@@ -115,7 +122,8 @@ class StyleCache:
             )
         # The resident copy is the caller's own tensors, so a first (computing) run and a
         # later (loading) run see the same values: fp32 entries round-trip exactly.
-        return self.lru.put(key, self._as_stored(targets))
+        stored = self._as_stored(targets)
+        return self.lru.put(key, stored) if resident else stored
 
     def stored_options(self, key: str) -> StoreOptions | None:
         """How the existing entry for ``key`` was written (None when there is none)."""

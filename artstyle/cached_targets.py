@@ -26,11 +26,11 @@ import sqlite_utils
 import torch
 from torch import Tensor
 
-from .cache import KIND_IMAGE, KIND_WORK, StyleCache, cached_aggregate
+from .cache import KIND_IMAGE, KIND_PALETTE, KIND_WORK, StyleCache, cached_aggregate
 from .cache_key import TargetSpec, exact_stats
 from .cache_store import CorruptEntry, StoreOptions, read_entry
 from .catalog import query_works, resolve_artist
-from .color import ColorMode
+from .color import ColorMode, lab_stats
 from .errors import InputError, NotFoundError
 from .features import FeatureNet
 from .files import decode_image, sha256_bytes, sha256_file
@@ -39,6 +39,7 @@ from .targets import TargetConfig, compute_style_targets, prepare_style
 log = logging.getLogger(__name__)
 
 Targets = dict[str, Tensor]  # layer -> Gram [C, C]
+PALETTE = "lab_stats"  # the one tensor of a palette entry: lαβ mean and deviation [2, 3]
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,34 @@ def cached_style_targets(
     return found  # type: ignore[return-value]
 
 
+def palette_spec(source: StyleSource, config: TargetConfig) -> TargetSpec:
+    """Key inputs of a work's own lαβ statistics at the style size (no network involved)."""
+    return TargetSpec(
+        image_sha256=source.sha256, weights_identity="-", layers=(PALETTE,), pooling="-",
+        style_size=config.effective_size, color="palette", preprocess_version=config.preprocess_version,
+    )
+
+
+def cached_palettes(sources: Sequence[StyleSource], config: TargetConfig, *, cache: StyleCache) -> list[Tensor]:
+    """Each source's lαβ mean and deviation [1,2,3] as ``prepare_style`` sees it, through the cache.
+
+    ``reinhard-inverse`` recolours the content to this palette; caching it
+    keeps a hit free of image decoding.
+    """
+    out = []
+    for source in sources:
+        spec = palette_spec(source, config)
+
+        def compute(source=source) -> Targets:
+            image = prepare_style(_read_style(source), config, None, cache.device)  # [1,3,h,w], own palette
+            return {PALETTE: lab_stats(image)[0]}  # [2,3]
+
+        entry = cache.get_or_compute(spec.key, compute, work_id=source.work_id, kind=KIND_PALETTE,
+                                     config=_config_document(spec, source))
+        out.append(entry[PALETTE][None])
+    return out
+
+
 # --- cache build --------------------------------------------------------------------------
 
 
@@ -212,7 +241,7 @@ def build_cache(
     on_start: Callable[[int], None] | None = None,
     on_work: Callable[[StyleSource, str], None] | None = None,
 ) -> BuildReport:
-    """Compute and store the own-palette targets of every downloaded work of ``artists``.
+    """Compute and store the own-palette targets (and lαβ palette) of every downloaded work of ``artists``.
 
     Only content-independent targets can be prebuilt (colour transform
     ``none``, which ``--color none`` and ``--color reinhard-inverse`` read);
@@ -232,7 +261,7 @@ def build_cache(
         on_start(report.works)
     todo = []
     for source in everything:
-        if _intact(cache, target_spec(net, source, config, None).key):
+        if _intact(cache, target_spec(net, source, config, None).key) and _intact(cache, palette_spec(source, config).key):
             report.skipped += 1
             on_work and on_work(source, "cached")
         else:
@@ -257,9 +286,12 @@ def _build_chunk(net, cache, sources, config, batch_size, report, on_work) -> No
             log.warning("skipping %s: %s", source.work_id, exc.message)
             report.failed.append((source.work_id or str(source.path), exc.message))
             on_work and on_work(source, "failed")
-    for source, targets in zip(readable, _compute_grouped(net, images, config.layers, batch_size)):
+    for source, image, targets in zip(readable, images, _compute_grouped(net, images, config.layers, batch_size)):
         spec = target_spec(net, source, config, None)
-        cache.put(spec.key, targets, work_id=source.work_id, kind=KIND_WORK, config=_config_document(spec, source))
+        cache.put(spec.key, targets, work_id=source.work_id, kind=KIND_WORK, config=_config_document(spec, source), resident=False)
+        spec = palette_spec(source, config)
+        cache.put(spec.key, {PALETTE: lab_stats(image)[0]}, work_id=source.work_id, kind=KIND_PALETTE,
+                  config=_config_document(spec, source), resident=False)
         report.built += 1
         on_work and on_work(source, "built")
 

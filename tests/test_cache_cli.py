@@ -93,6 +93,8 @@ def test_build_list_and_rebuild(cli, corpus):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "4 works of pablo-picasso, william-turner: 4 built, 0 already cached, 0 failed"
     rows = json.loads(cli("cache", "list", "--json").stdout)
+    assert sorted(r["kind"] for r in rows) == ["palette"] * 4 + ["work"] * 4
+    rows = [r for r in rows if r["kind"] == "work"]
     assert sorted(r["work_id"] for r in rows) == sorted(corpus["pablo-picasso"] + corpus["william-turner"])
     assert {r["config"]["style_size"] for r in rows} == {64}
     assert {r["config"]["color"] for r in rows} == {"none"}
@@ -107,7 +109,7 @@ def test_build_fp16_triangle_and_aggregate(cli, home, corpus):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[-1] == "aggregates: pablo-picasso"
     rows = json.loads(cli("cache", "list", "--json").stdout)
-    assert sorted(r["kind"] for r in rows) == ["aggregate", "work", "work"]
+    assert sorted(r["kind"] for r in rows) == ["aggregate", "palette", "palette", "work", "work"]
     assert all(r["config"]["fp16"] and r["config"]["triangle"] for r in rows)
     assert [r["artist"] for r in rows if r["kind"] == "aggregate"] == ["pablo-picasso"]
     assert cli("cache", "verify").exit_code == 0

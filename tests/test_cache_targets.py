@@ -153,7 +153,9 @@ def test_build_then_requests_hit_and_rebuild_is_skipped(home, corpus):
     cache = fresh_cache(home, db)
     cached_style_targets(net, artist_sources(db, home, "turner"), CONFIG, cache=cache)
     assert (cache.disk_hits, cache.computed) == (2, 0)
-    assert sorted(r["work_id"] for r in list_entries(db)) == sorted(works["pablo-picasso"] + works["william-turner"])
+    rows = list_entries(db)
+    assert sorted(r["work_id"] for r in rows if r["kind"] == "work") == sorted(works["pablo-picasso"] + works["william-turner"])
+    assert sorted(r["work_id"] for r in rows if r["kind"] == "palette") == sorted(works["pablo-picasso"] + works["william-turner"])
 
 
 def test_aggregate_equals_the_weighted_mean_computed_directly(home, corpus):
@@ -172,3 +174,18 @@ def test_aggregate_equals_the_weighted_mean_computed_directly(home, corpus):
     again = artist_aggregate(net, cache, sources, CONFIG, artist="mixed", weights=weights)
     assert (cache.disk_hits, cache.computed) == (1, 0)
     assert_same(got, again)
+
+
+def test_palettes_are_the_prepared_images_statistics_and_built_with_the_targets(home, corpus):
+    db, _ = corpus
+    from artstyle.cached_targets import cached_palettes
+    from artstyle.color import lab_stats
+
+    sources = artist_sources(db, home, "picasso")
+    build_cache(net_for(), db, fresh_cache(home, db), ["picasso"], CONFIG)
+    cache = fresh_cache(home, db)
+    palettes = cached_palettes(sources, CONFIG, cache=cache)
+    assert (cache.disk_hits, cache.computed) == (2, 0)
+    for source, palette in zip(sources, palettes):
+        expected = lab_stats(prepare_style(load_image(source.path), CONFIG, None, "cpu"))
+        assert palette.shape == (1, 2, 3) and torch.equal(palette, expected)
