@@ -211,6 +211,8 @@ class FeatureNet(nn.Module):
         self.register_buffer("std", torch.tensor(IMAGENET_STD).view(1, 3, 1, 1))
         self.requires_grad_(False)
         self.eval()
+        # channels-last convolutions run about 2x faster on CPUs (oneDNN) and no slower on GPUs
+        self.body.to(memory_format=torch.channels_last)
 
     @property
     def random_weights(self) -> bool:
@@ -219,7 +221,7 @@ class FeatureNet(nn.Module):
     def forward(self, images: Tensor) -> dict[str, Tensor]:
         """images [B,3,H,W] in [0,1] -> {layer: [B,C,h,w]} for this net's layers."""
         wanted = {LAYER_INDEX[name]: name for name in self.layers}
-        x = (images - self.mean) / self.std
+        x = ((images - self.mean) / self.std).contiguous(memory_format=torch.channels_last)
         out: dict[str, Tensor] = {}
         for index, module in enumerate(self.body):
             x = module(x)

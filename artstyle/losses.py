@@ -183,3 +183,37 @@ def content_term(targets: Mapping[str, Tensor]) -> SumLoss:
     """The mean over content layers of the relative content loss."""
     n = len(targets)
     return SumLoss([Scale(LayerApply(ContentLoss(t), layer), 1.0 / n) for layer, t in targets.items()])
+
+
+class Objective(nn.Module):
+    """image [1,3,H,W] -> (total loss, {"content", "style", "tv": weighted terms}) through a feature net."""
+
+    def __init__(self, net: nn.Module, terms: Mapping[str, nn.Module]) -> None:
+        super().__init__()
+        self.net = net
+        self.terms = nn.ModuleDict(dict(terms))
+
+    def forward(self, image: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        features = self.net(image)
+        parts = {name: term(features, image) for name, term in self.terms.items()}
+        return sum(parts.values()), parts  # type: ignore[return-value]
+
+
+def build_objective(
+    net: nn.Module,
+    content_features: Mapping[str, Tensor],
+    style_targets: Sequence[Mapping[str, Tensor]],
+    style_weights: Sequence[float],
+    layer_weights: Mapping[str, float],
+    *,
+    content_weight: float,
+    style_weight: float,
+    tv_weight: float,
+) -> Objective:
+    """content_weight·content + style_weight·style + tv_weight·TV, each term normalised as above."""
+    terms = {
+        "content": Scale(content_term(content_features), content_weight),
+        "style": Scale(style_term(style_targets, style_weights, layer_weights), style_weight),
+        "tv": Scale(ImageApply(TVLoss()), tv_weight),
+    }
+    return Objective(net, terms)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-from PIL import Image
 
 from artstyle.color import ColorMode, lab_stats, luminance_stats
 from artstyle.features import load_feature_net
