@@ -129,8 +129,10 @@ def root(
 
 def _register_subapps() -> None:
     """Sub-apps join here, one file each (see artstyle/cli/)."""
+    from .cache import app as cache_app
     from .paint import paint_command
 
+    app.add_typer(cache_app, name="cache")
     app.command("paint")(paint_command)
 
 
