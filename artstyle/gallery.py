@@ -168,8 +168,12 @@ border-bottom:1px solid #ddd;padding-bottom:.5em}.job img{max-width:256px}img.wo
 .failed{color:#a00;width:256px}ul{padding-left:1em;margin:.3em 0}table{border-collapse:collapse}td{padding:0 .6em}"""
 
 
+def _shown(value) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+
+
 def _params_html(params: dict) -> str:
-    rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>" for k, v in sorted(params.items()))
+    rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_shown(v))}</td></tr>" for k, v in sorted(params.items()))
     return f"<table>{rows}</table>"
 
 

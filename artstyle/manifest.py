@@ -30,7 +30,7 @@ STATUSES = ("pending", "running", "done", "failed")
 
 
 @contextlib.contextmanager
-def _immediate(db: sqlite_utils.Database) -> Iterator[None]:
+def immediate(db: sqlite_utils.Database) -> Iterator[None]:
     """One write transaction that takes the lock up front (no upgrade deadlocks between processes)."""
     with db.conn:
         db.conn.execute("BEGIN IMMEDIATE")
@@ -71,7 +71,7 @@ def _reset_unfinished(db: sqlite_utils.Database, batch_id: str) -> None:
 def open_batch(db: sqlite_utils.Database, batch_id: str, params: dict, out_dir: Path, jobs: Sequence[Job]) -> dict[str, int]:
     """Create the batch, or resume it: unfinished jobs become pending again. Returns counts by status."""
     out_dir = Path(out_dir).resolve()
-    with _immediate(db):
+    with immediate(db):
         _check_out_dir(db, batch_id, out_dir)
         db["batches"].insert(
             {"id": batch_id, "created_at": catalog.now(), "params": catalog.dumps(params), "out_dir": str(out_dir)},
@@ -99,7 +99,7 @@ def decode_job(row: dict) -> dict:
 
 def claim_job(db: sqlite_utils.Database, batch_id: str) -> dict | None:
     """Mark the first pending job (in plan order) running and return it; None when none is left."""
-    with _immediate(db):
+    with immediate(db):
         row = db.execute(
             "SELECT id FROM jobs WHERE batch_id = ? AND status = 'pending' ORDER BY position LIMIT 1", [batch_id]
         ).fetchone()
@@ -111,17 +111,22 @@ def claim_job(db: sqlite_utils.Database, batch_id: str) -> dict | None:
 
 def mark_done(db: sqlite_utils.Database, job_id: str, output: Path, provenance: dict) -> None:
     """Record a finished job; its output must already exist (written atomically by the caller)."""
+    with immediate(db):
+        mark_done_in_transaction(db, job_id, output, provenance)
+
+
+def mark_done_in_transaction(db: sqlite_utils.Database, job_id: str, output: Path, provenance: dict) -> None:
+    """:func:`mark_done` inside a transaction the caller holds (to commit other rows with it)."""
     if not Path(output).is_file():
         raise StorageError(f"job {job_id}: its output {output} was not written", hint="check free space in the out dir")
-    with _immediate(db):
-        db.execute(
-            "UPDATE jobs SET status = 'done', output_path = ?, provenance = ?, finished_at = ?, reason = NULL WHERE id = ?",
-            [str(output), json.dumps(provenance, sort_keys=True, default=str), catalog.now(), job_id],
-        )
+    db.execute(
+        "UPDATE jobs SET status = 'done', output_path = ?, provenance = ?, finished_at = ?, reason = NULL WHERE id = ?",
+        [str(output), json.dumps(provenance, sort_keys=True, default=str), catalog.now(), job_id],
+    )
 
 
 def mark_failed(db: sqlite_utils.Database, job_id: str, reason: str) -> None:
-    with _immediate(db):
+    with immediate(db):
         db.execute(
             "UPDATE jobs SET status = 'failed', reason = ?, finished_at = ? WHERE id = ?", [reason, catalog.now(), job_id]
         )

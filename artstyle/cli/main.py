@@ -130,10 +130,12 @@ def root(
 def _register_subapps() -> None:
     """Sub-apps join here, one file each (see artstyle/cli/)."""
     from .cache import app as cache_app
+    from .batch import batch_command
     from .paint import paint_command
 
     app.add_typer(cache_app, name="cache")
     app.command("paint")(paint_command)
+    app.command("batch")(batch_command)
 
 
 _register_subapps()
