@@ -130,12 +130,14 @@ def root(
 def _register_subapps() -> None:
     """Sub-apps join here, one file each (see artstyle/cli/)."""
     from .cache import app as cache_app
+    from .experiment import app as experiment_app
     from .batch import batch_command
     from .paint import paint_command
 
     app.add_typer(cache_app, name="cache")
     app.command("paint")(paint_command)
     app.command("batch")(batch_command)
+    app.add_typer(experiment_app, name="experiment")
 
 
 _register_subapps()
