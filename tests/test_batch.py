@@ -15,7 +15,7 @@ import torch
 
 from artstyle import catalog, manifest
 from artstyle.batch import run_batch
-from tests.batch_support import browser_images, missing_targets, photos, register_paintings
+from batch_support import browser_images, missing_targets, photos, register_paintings
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = ["--size", "64", "--iterations", "3"]

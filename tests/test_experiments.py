@@ -22,7 +22,7 @@ from artstyle.experiments import (
     ratio_sweep,
     render_grid,
 )
-from tests.batch_support import register_paintings
+from batch_support import register_paintings
 
 TINY = ["--size", "40", "--iterations", "2"]
 

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from artstyle.gallery import CELL, LABEL_H, Entry, Work, contact_sheet, loss_curve, write_gallery
-from tests.batch_support import browser_images, local_targets, missing_targets
+from batch_support import browser_images, local_targets, missing_targets
 
 
 @pytest.fixture
