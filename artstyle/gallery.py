@@ -129,7 +129,8 @@ def _href(target: Path, out_dir: Path) -> str:
 
 
 def _thumb(source: Path, dest: Path) -> Path:
-    if not dest.exists():
+    """A thumbnail, made again when its source is newer (a job redone on a rerun)."""
+    if not dest.exists() or dest.stat().st_mtime_ns < Path(source).stat().st_mtime_ns:
         save_image(_fit(load_image(source), THUMB), dest)
     return dest
 

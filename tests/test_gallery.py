@@ -77,3 +77,13 @@ def test_the_browser_check_sees_a_missing_image(entries):
     (index.parent / "curves" / "job2.png").unlink()
     assert missing_targets(index) == ["curves/job2.png"]
     assert [src for src, loaded in browser_images(index) if not loaded] == ["curves/job2.png"]
+
+
+def test_a_redone_result_gets_a_fresh_thumbnail(entries):
+    out = entries[0].output.parent
+    write_gallery(out, "holiday", {}, entries)
+    thumb = out / "thumbs" / "result-job1.jpg"
+    assert np.asarray(Image.open(thumb)).mean() > 30
+    Image.new("RGB", (64, 48), (0, 0, 0)).save(entries[0].output)  # the job was painted again
+    write_gallery(out, "holiday", {}, entries)
+    assert np.asarray(Image.open(thumb)).max() < 10
