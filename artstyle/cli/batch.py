@@ -16,11 +16,15 @@ import typer
 from rich.progress import TextColumn
 
 from ..batch import run_batch
+from ..color import ColorMode
+from ..features import Pooling
+from ..optimize import OptimizerChoice
 from ..paint import PaintOptions
 from .common import note, progress, settings_of, stdout
 
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(PaintOptions)}
 _STYLE = "Style requests (each crossed with every photo)"
+_OPT = "Painting (as for artstyle paint)"
 
 
 def batch_command(
@@ -33,8 +37,14 @@ def batch_command(
     style_image: Annotated[Optional[list[Path]], typer.Option("--style-image", help="An explicit style image (repeatable).", rich_help_panel=_STYLE)] = None,
     per_photo: Annotated[int, typer.Option("--per-photo", help="Paintings per photo and request, each with its own seed.")] = 1,
     seed: Annotated[int, typer.Option(help="Base seed; each job's seed derives from it, the photo, the request and the repeat.")] = 0,
-    size: Annotated[int, typer.Option(help="Longest side of the outputs in pixels.")] = _DEFAULTS["size"],
-    iterations: Annotated[int, typer.Option(help="Iterations per painting.")] = _DEFAULTS["iterations"],
+    size: Annotated[int, typer.Option(help="Longest side of the outputs in pixels.", rich_help_panel=_OPT)] = _DEFAULTS["size"],
+    iterations: Annotated[int, typer.Option(help="Iterations per painting.", rich_help_panel=_OPT)] = _DEFAULTS["iterations"],
+    optimizer: Annotated[OptimizerChoice, typer.Option(help="Optimiser.", rich_help_panel=_OPT)] = _DEFAULTS["optimizer"],
+    content_weight: Annotated[float, typer.Option(help="Weight of the content loss.", rich_help_panel=_OPT)] = _DEFAULTS["content_weight"],
+    style_weight: Annotated[float, typer.Option(help="Weight of the style loss.", rich_help_panel=_OPT)] = _DEFAULTS["style_weight"],
+    tv_weight: Annotated[float, typer.Option(help="Weight of the total-variation loss.", rich_help_panel=_OPT)] = _DEFAULTS["tv_weight"],
+    pooling: Annotated[Pooling, typer.Option(help="VGG pooling.", rich_help_panel=_OPT)] = _DEFAULTS["pooling"],
+    color: Annotated[ColorMode, typer.Option(help="reinhard: photo's palette; luminance: photo's exact colours; none: the work's.", rich_help_panel=_OPT)] = _DEFAULTS["color"],
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Photos optimised together (accepted; jobs currently run one at a time).", show_default="1")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Never fetch a missing artist from WikiArt.")] = False,
 ) -> None:
@@ -59,7 +69,9 @@ def batch_command(
         report = run_batch(
             inputs, out_dir=out, like=like or (), blend=blend or (), work=work or (), style_images=style_image or (),
             per_photo=per_photo, seed=seed, settings=settings, batch_size=batch_size, offline=offline,
-            size=size, iterations=iterations, on_plan=on_plan, on_job_start=on_job_start,
+            options=PaintOptions(size=size, iterations=iterations, optimizer=optimizer, content_weight=content_weight,
+                                 style_weight=style_weight, tv_weight=tv_weight, pooling=pooling, color=color),
+            on_plan=on_plan, on_job_start=on_job_start,
             callback=lambda step: bar.update(steps, completed=step.iteration), on_job_end=on_job_end,
         )
         bar.update(steps, visible=False)
