@@ -6,7 +6,8 @@ two processes can share a data home. The schema version lives in
 each in its own transaction, so a catalog is never left half-migrated.
 
 Tables (documented for users in ``corpus/README.md``):
-``artists``, ``works``, ``runs`` and ``cache_entries``.
+``artists``, ``works``, ``runs`` and ``cache_entries``; since schema 2 also the
+batch manifest, ``batches`` and ``jobs``.
 """
 
 from __future__ import annotations
@@ -73,8 +74,28 @@ def _migrate_1(db: sqlite_utils.Database) -> None:
     db["cache_entries"].create_index(["work_id"])
 
 
+def _migrate_2(db: sqlite_utils.Database) -> None:
+    """The batch manifest: one ``batches`` row per batch, one ``jobs`` row per painting in it."""
+    db["batches"].create(
+        {"id": str, "created_at": str, "params": str, "out_dir": str},
+        pk="id",
+    )
+    db["batches"].create_index(["out_dir"])
+    db["jobs"].create(
+        {
+            "id": str, "batch_id": str, "position": int, "input_path": str, "input_sha256": str,
+            "request": str, "repeat": int, "seed": int, "status": str, "reason": str,
+            "output_path": str, "provenance": str, "started_at": str, "finished_at": str,
+        },
+        pk="id",
+        foreign_keys=[("batch_id", "batches", "id")],
+        defaults={"status": "pending"},
+    )
+    db["jobs"].create_index(["batch_id", "status", "position"])
+
+
 # Append new migrations here; never edit a released one.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrate_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

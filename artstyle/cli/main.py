@@ -137,9 +137,17 @@ def root(
 
 def _register_subapps() -> None:
     """Sub-apps join here, one file each (see artstyle/cli/)."""
+    from .batch import batch_command
+    from .cache import app as cache_app
     from .corpus import app as corpus_app
+    from .experiment import app as experiment_app
+    from .paint import paint_command
 
+    app.command("paint")(paint_command)
     app.add_typer(corpus_app, name="corpus")
+    app.add_typer(cache_app, name="cache")
+    app.command("batch")(batch_command)
+    app.add_typer(experiment_app, name="experiment")
 
 
 _register_subapps()

@@ -1,0 +1,246 @@
+"""``run_batch()``: many photos painted after many style requests, resumable, ending in a gallery.
+
+The batch form of Mu & Francl's (2015) whole-artist imitation: each painting
+of a photo is made after a freshly drawn work of the artist (a per-job seed
+draws it), so ``--per-photo 3`` shows three faces of one artist. The plan
+comes from :mod:`artstyle.batch_inputs`, the manifest that makes a rerun
+resume from :mod:`artstyle.manifest`, each painting from
+:func:`artstyle.paint.paint` (Gatys et al. 2015) and the contact sheet and
+``index.html`` from :mod:`artstyle.gallery`.
+
+What the batch shares across jobs: the VGG-19 (``load_feature_net`` is
+memoised per process, so it loads once for the whole batch) and the style
+targets, which go through the style cache (:mod:`artstyle.cached_targets`):
+a work drawn again for the same photo costs no forward pass. Jobs run one at a
+time: ``paint`` has no batched entry point yet, so photos of equal size are
+not yet optimised together as one batch tensor (``batch_size`` is accepted and
+recorded for when it has).
+
+Each job's output is written atomically (image with provenance, then its
+sidecar) and the job is marked done, together with its ``runs`` row, in one
+transaction after the files exist. A failing job is recorded with its reason
+and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import sqlite_utils
+
+from . import catalog, manifest
+from .batch_inputs import Job, StyleRequest, batch_id, expand_inputs, hash_photos, plan_jobs, style_requests
+from .cache import StyleCache
+from .cached_targets import StyleSource, cached_style_targets
+from .device import resolve_device
+from .errors import UsageError
+from .files import sha256_file
+from .gallery import Entry, Work, write_gallery
+from .optimize import Step
+from .paint import PaintOptions, TargetProvider, _options, paint
+from .provenance import record_run, sidecar_path, write_outputs
+from .sampler import StylePick
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchReport:
+    """What a batch run did: counts, the failed jobs with their reasons, and where the gallery is."""
+
+    batch_id: str
+    out_dir: Path
+    total: int
+    done: int
+    resumed: int  # jobs already done before this run
+    failed: list[dict] = field(default_factory=list)  # jobs rows (input_path, request, reason...)
+    gallery: Path | None = None
+    contact_sheet: Path | None = None
+
+
+def cache_provider(cache: StyleCache) -> TargetProvider:
+    """A ``paint`` target provider that goes through the style cache."""
+
+    def provide(pick: StylePick, config, stats, net):
+        catalogued = not pick.work_id.startswith("file:")
+        source = StyleSource(
+            path=Path(pick.path), sha256=pick.sha256 or sha256_file(pick.path),
+            work_id=pick.work_id if catalogued else None, artist=pick.artist,
+        )
+        return cached_style_targets(net, [source], config, stats, cache=cache)[0]
+
+    return provide
+
+
+def _paint_request(db: sqlite_utils.Database, request: StyleRequest) -> dict:
+    """paint() keywords for one request; a ``work`` request is a one-entry blend of that work id."""
+    if request.kind == "like":
+        return {"like": [request.value]}
+    if request.kind == "blend":
+        return {"blend": request.value}
+    if request.kind == "work":
+        catalog.get_work(db, request.value)  # a clear NotFoundError for a wrong id, not an artist lookup
+        return {"blend": f"{request.value}=1"}
+    return {"style_images": [request.value]}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "style"
+
+
+def output_path(out_dir: Path, job: dict) -> Path:
+    """``<photo stem>.<request>.<repeat>.<job id prefix>.png``: readable, and unique per job."""
+    request = StyleRequest.from_dict(job["request"])
+    return Path(out_dir) / f"{Path(job['input_path']).stem}.{_slug(request.label)}.{job['repeat']}.{job['id'][:8]}.png"
+
+
+def _finish_job(db: sqlite_utils.Database, job: dict, output: Path, record: dict) -> None:
+    """Mark the job done and record its run in one transaction, once its files exist."""
+    with manifest.immediate(db):
+        manifest.mark_done_in_transaction(db, job["id"], output, record)
+        # record_run's own `with db.conn` commits this whole transaction: the jobs row and the runs row together
+        record["run_id"] = record_run(db, record)
+
+
+def _run_job(db, settings: Settings, job: dict, out_dir: Path, opts: PaintOptions, provider, offline: bool, callback) -> None:
+    losses: list[float] = []
+
+    def on_step(step: Step) -> None:
+        losses.append(float(step.loss))
+        if callback is not None:
+            callback(step)
+
+    request = StyleRequest.from_dict(job["request"])
+    result = paint(
+        job["input_path"], **_paint_request(db, request), options=opts, settings=settings, seed=job["seed"],
+        offline=offline, callback=on_step, targets=provider,
+    )
+    output = output_path(out_dir, job)
+    record = result.provenance
+    record.update(output=str(output), sidecar=str(sidecar_path(output)))
+    record["batch"] = {"id": job["batch_id"], "job": job["id"], "request": job["request"], "repeat": job["repeat"], "losses": losses}
+    write_outputs(result.image, output, record)
+    _finish_job(db, job, output, record)
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def batch_params(requests: Sequence[StyleRequest], per_photo: int, seed: int, opts: PaintOptions, settings: Settings, offline: bool) -> dict:
+    """What decides a batch's paintings; the batch id hashes it, so changing any of it starts a new batch."""
+    return {
+        "requests": [r.as_dict() for r in requests], "per_photo": per_photo, "seed": seed,
+        "options": opts.as_dict(), "weights": settings.weights, "offline": offline,
+    }
+
+
+def plan_batch(inputs, requests, per_photo: int, seed: int, out_dir: Path, params: dict) -> tuple[str, list[Job]]:
+    photos = hash_photos(expand_inputs(inputs))
+    bid = batch_id(out_dir, params, photos)
+    return bid, plan_jobs(bid, photos, requests, per_photo, seed)
+
+
+def run_batch(
+    inputs: Sequence[str | Path],
+    *,
+    out_dir: Path | str,
+    like: Sequence[str] = (),
+    blend: Sequence[str] = (),
+    work: Sequence[str] = (),
+    style_images: Sequence[str | Path] = (),
+    per_photo: int = 1,
+    seed: int = 0,
+    options: PaintOptions | None = None,
+    settings: Settings | None = None,
+    batch_size: int | None = None,
+    offline: bool = False,
+    use_cache: bool = True,
+    on_plan: Callable[[int, int], None] | None = None,
+    on_job_start: Callable[[dict], None] | None = None,
+    callback: Callable[[Step], None] | None = None,
+    on_job_end: Callable[[dict], None] | None = None,
+    **option_overrides,
+) -> BatchReport:
+    """Paint every input after every style request ``per_photo`` times into ``out_dir``; rerun to resume.
+
+    ``on_plan(total, already_done)`` is called once, ``on_job_start(job)`` and
+    ``on_job_end(job)`` around each job (``job["status"]`` is then ``done`` or
+    ``failed``), and ``callback(step)`` on every optimisation step.
+    """
+    settings = settings or Settings.from_env()
+    opts = _options(options, option_overrides)
+    if batch_size is not None and batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, not {batch_size}", hint="use e.g. --batch-size 4")
+    if batch_size and batch_size > 1:
+        log.info("batch size %d: paint has no batched optimiser yet, so jobs run one at a time", batch_size)
+    out_dir = Path(out_dir)
+    requests = style_requests(like=like, blend=blend, work=work, image=style_images)
+    params = batch_params(requests, per_photo, seed, opts, settings, offline)
+    bid, jobs = plan_batch(inputs, requests, per_photo, seed, out_dir, params)
+    db = catalog.open_catalog(settings.catalog_path)
+    counts = manifest.open_batch(db, bid, params, out_dir, jobs)
+    if on_plan is not None:
+        on_plan(len(jobs), counts["done"])
+    provider = cache_provider(StyleCache(settings.home, db, resolve_device(settings.device))) if use_cache else None
+    while (job := manifest.claim_job(db, bid)) is not None:
+        if on_job_start is not None:
+            on_job_start(job)
+        try:
+            _run_job(db, settings, job, out_dir, opts, provider, offline, callback)
+            job["status"] = "done"
+        except Exception as exc:  # noqa: BLE001 - a failing job is recorded and the batch goes on
+            log.debug("job %s failed", job["id"], exc_info=True)
+            log.warning("%s (%s) failed: %s", Path(job["input_path"]).name, job["request"]["value"], _reason(exc))
+            manifest.mark_failed(db, job["id"], _reason(exc))
+            job.update(status="failed", reason=_reason(exc))
+        if on_job_end is not None:
+            on_job_end(job)
+    return finish_batch(db, bid, out_dir, params, resumed=counts["done"])
+
+
+def gallery_entries(db: sqlite_utils.Database, rows: Sequence[dict]) -> list[Entry]:
+    """Gallery entries for jobs rows, with each work's WikiArt page looked up in the catalog."""
+    entries = []
+    for row in rows:
+        record = row.get("provenance") or {}
+        works = [_gallery_work(db, w) for w in record.get("works", [])]
+        losses = (record.get("batch") or {}).get("losses", [])
+        output = Path(row["output_path"]) if row.get("output_path") else None
+        request = StyleRequest.from_dict(row["request"])
+        entries.append(Entry(
+            job_id=row["id"], content=Path(row["input_path"]), request=f"{request.kind} {request.label}",
+            seed=row["seed"], status=row["status"], output=output, reason=row.get("reason"), works=works, losses=losses,
+        ))
+    return entries
+
+
+def _gallery_work(db: sqlite_utils.Database, work: dict) -> Work:
+    page_url = None
+    if db["works"].exists() and not str(work["id"]).startswith("file:"):
+        row = db.execute("SELECT page_url FROM works WHERE id = ?", [work["id"]]).fetchone()
+        page_url = row[0] if row else None
+    return Work(work["id"], work.get("title"), work.get("artist"), page_url, Path(work["path"]) if work.get("path") else None, work.get("weight", 1.0))
+
+
+def _gallery_params(params: dict) -> dict:
+    flat = {k: v for k, v in params.items() if k != "options"}
+    flat["requests"] = ", ".join(f"{r['kind']} {r['value']}" for r in params.get("requests", []))
+    return {**flat, **params.get("options", {})}
+
+
+def finish_batch(db: sqlite_utils.Database, bid: str, out_dir: Path, params: dict, resumed: int = 0) -> BatchReport:
+    """Write the gallery and contact sheet for every job of the batch, and report."""
+    rows = manifest.batch_jobs(db, bid)
+    index = write_gallery(out_dir, f"artstyle batch {bid}", _gallery_params(params), gallery_entries(db, rows))
+    failed = [r for r in rows if r["status"] != "done"]
+    return BatchReport(
+        batch_id=bid, out_dir=out_dir, total=len(rows), done=len(rows) - len(failed), resumed=resumed,
+        failed=failed, gallery=index, contact_sheet=out_dir / "contact_sheet.png",
+    )
+

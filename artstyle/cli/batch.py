@@ -1,0 +1,89 @@
+"""``artstyle batch INPUTS... --like ARTIST --per-photo N --out DIR``: a thin shell over :func:`artstyle.batch.run_batch`.
+
+Two progress bars on stderr: one over the batch's jobs and one for the running
+job's iterations. Stdout gets the summary: counts, failures with their reasons,
+and where the gallery is. Painting defaults come from
+:class:`~artstyle.paint.PaintOptions`, as for ``artstyle paint``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import TextColumn
+
+from ..batch import run_batch
+from ..color import ColorMode
+from ..features import Pooling
+from ..optimize import OptimizerChoice
+from ..paint import PaintOptions
+from .common import note, progress, settings_of, stdout
+
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(PaintOptions)}
+_STYLE = "Style requests (each crossed with every photo)"
+_OPT = "Painting (as for artstyle paint)"
+
+
+def batch_command(
+    ctx: typer.Context,
+    inputs: Annotated[list[str], typer.Argument(help="Photos: folders (searched recursively), globs, list files (one path per line) or images.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the paintings, contact sheet and index.html.", file_okay=False)],
+    like: Annotated[Optional[list[str]], typer.Option("--like", help="Paint like this artist (repeatable; a new random work per painting).", rich_help_panel=_STYLE)] = None,
+    blend: Annotated[Optional[list[str]], typer.Option("--blend", help='A weighted blend, e.g. "pablo-picasso=0.7,vincent-van-gogh=0.3" (repeatable).', rich_help_panel=_STYLE)] = None,
+    work: Annotated[Optional[list[str]], typer.Option("--work", help="A catalogued work id (repeatable).", rich_help_panel=_STYLE)] = None,
+    style_image: Annotated[Optional[list[Path]], typer.Option("--style-image", help="An explicit style image (repeatable).", rich_help_panel=_STYLE)] = None,
+    per_photo: Annotated[int, typer.Option("--per-photo", help="Paintings per photo and request, each with its own seed.")] = 1,
+    seed: Annotated[int, typer.Option(help="Base seed; each job's seed derives from it, the photo, the request and the repeat.")] = 0,
+    size: Annotated[int, typer.Option(help="Longest side of the outputs in pixels.", rich_help_panel=_OPT)] = _DEFAULTS["size"],
+    iterations: Annotated[int, typer.Option(help="Iterations per painting.", rich_help_panel=_OPT)] = _DEFAULTS["iterations"],
+    optimizer: Annotated[OptimizerChoice, typer.Option(help="Optimiser.", rich_help_panel=_OPT)] = _DEFAULTS["optimizer"],
+    content_weight: Annotated[float, typer.Option(help="Weight of the content loss.", rich_help_panel=_OPT)] = _DEFAULTS["content_weight"],
+    style_weight: Annotated[float, typer.Option(help="Weight of the style loss.", rich_help_panel=_OPT)] = _DEFAULTS["style_weight"],
+    tv_weight: Annotated[float, typer.Option(help="Weight of the total-variation loss.", rich_help_panel=_OPT)] = _DEFAULTS["tv_weight"],
+    pooling: Annotated[Pooling, typer.Option(help="VGG pooling.", rich_help_panel=_OPT)] = _DEFAULTS["pooling"],
+    color: Annotated[ColorMode, typer.Option(help="reinhard: photo's palette; luminance: photo's exact colours; none: the work's.", rich_help_panel=_OPT)] = _DEFAULTS["color"],
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Photos optimised together (accepted; jobs currently run one at a time).", show_default="1")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Never fetch a missing artist from WikiArt.")] = False,
+) -> None:
+    """Paint every photo after every style request, resumably, ending with a contact sheet and an HTML gallery."""
+    settings = settings_of(ctx)
+    if settings.weights == "random":
+        note(settings, "[yellow]warning:[/] random VGG-19 weights (--weights random): the results show noise, not style")
+    with progress(settings, TextColumn("{task.fields[what]}")) as bar:
+        jobs = bar.add_task("batch", total=None, what="")
+        steps = bar.add_task("painting", total=iterations, what="", visible=False)
+
+        def on_plan(total: int, done: int) -> None:
+            bar.update(jobs, total=total, completed=done, what=f"({done} already done)" if done else "")
+
+        def on_job_start(job: dict) -> None:
+            name = f"{Path(job['input_path']).name} · {job['request']['value']} #{job['repeat']}"
+            bar.reset(steps, total=iterations, visible=True, what=name)
+
+        def on_job_end(job: dict) -> None:
+            bar.advance(jobs)
+
+        report = run_batch(
+            inputs, out_dir=out, like=like or (), blend=blend or (), work=work or (), style_images=style_image or (),
+            per_photo=per_photo, seed=seed, settings=settings, batch_size=batch_size, offline=offline,
+            options=PaintOptions(size=size, iterations=iterations, optimizer=optimizer, content_weight=content_weight,
+                                 style_weight=style_weight, tv_weight=tv_weight, pooling=pooling, color=color),
+            on_plan=on_plan, on_job_start=on_job_start,
+            callback=lambda step: bar.update(steps, completed=step.iteration), on_job_end=on_job_end,
+        )
+        bar.update(steps, visible=False)
+    _summary(report)
+
+
+def _summary(report) -> None:
+    resumed = f" ({report.resumed} from an earlier run)" if report.resumed else ""
+    stdout.print(f"batch {report.batch_id}: {report.done} of {report.total} paintings done{resumed}", highlight=False, markup=False)
+    for job in report.failed:
+        stdout.print(f"failed: {Path(job['input_path']).name} · {job['request']['kind']} {job['request']['value']} "
+                     f"#{job['repeat']}: {job['reason']}", highlight=False, markup=False)
+    stdout.print(f"gallery: {report.gallery}", highlight=False, markup=False)
+    if report.failed:
+        raise typer.Exit(code=1)

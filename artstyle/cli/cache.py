@@ -1,0 +1,119 @@
+"""``artstyle cache``: build, list, verify and clear precomputed style targets.
+
+Each command opens the catalog, calls one function of :mod:`artstyle.cache`
+and renders its result; results go to stdout, progress and notes to stderr.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import Annotated, Optional
+
+import typer
+
+from ..cache import StyleCache, clear_cache, list_entries, verify_cache
+from ..cache_store import StoreOptions
+from ..cached_targets import build_cache
+from ..catalog import open_catalog
+from ..device import resolve_device
+from ..features import Pooling, load_feature_net
+from ..targets import TargetConfig
+from .common import note, print_json, progress, settings_of
+
+app = typer.Typer(help="Precomputed style targets (Gram matrices): build, list, verify, clear.", no_args_is_help=True)
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / 1e6:.1f} MB"
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the entries as JSON.")] = False,
+) -> None:
+    """List cached entries, most recently used first."""
+    settings = settings_of(ctx)
+    rows = list_entries(open_catalog(settings.catalog_path, create=False))
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        who = row["work_id"] or row["artist"] or "-"
+        typer.echo(f"{row['key'][:12]}  {row['kind']:<9}  {who}  {_megabytes(row['bytes'] or 0)}  {row['last_used']}")
+    note(settings, f"{len(rows)} entries, {_megabytes(sum(r['bytes'] or 0 for r in rows))}")
+
+
+@app.command("verify")
+def verify_command(
+    ctx: typer.Context,
+    fix: Annotated[bool, typer.Option("--fix", help="Remove bad entries and stray files; they are rebuilt when next needed.")] = False,
+) -> None:
+    """Check every entry's file (key, payload checksum, size) and look for stray files."""
+    settings = settings_of(ctx)
+    db = open_catalog(settings.catalog_path, create=False)
+    with progress(settings) as bar:
+        task = bar.add_task("verify", total=db["cache_entries"].count)
+        report = verify_cache(settings.home, db, fix=fix, on_entry=lambda _row: bar.advance(task))
+    for bad in report.bad:
+        typer.echo(f"bad     {bad['path']}: {bad['problem']}")
+    for orphan in report.orphans:
+        typer.echo(f"stray   {orphan}")
+    typer.echo(f"{report.checked} entries checked: {report.ok} ok, {len(report.bad)} bad, {len(report.orphans)} stray files")
+    if fix and report.removed:
+        typer.echo(f"removed {report.removed} files; they are rebuilt when next needed")
+    elif not report.clean:
+        note(settings, "hint: run `artstyle cache verify --fix` to remove them")
+        raise typer.Exit(code=1)
+
+
+@app.command("clear")
+def clear_command(
+    ctx: typer.Context,
+    artist: Annotated[Optional[str], typer.Argument(help="Only this artist's entries (slug, name or unique part).")] = None,
+) -> None:
+    """Remove cached entries: all of them, or one artist's works and aggregates."""
+    settings = settings_of(ctx)
+    count, freed = clear_cache(settings.home, open_catalog(settings.catalog_path, create=False), artist)
+    typer.echo(f"removed {count} entries ({_megabytes(freed)})")
+
+
+@app.command("build")
+def build_command(
+    ctx: typer.Context,
+    artists: Annotated[list[str], typer.Argument(help="Artists whose downloaded works to process (slug, name or unique part).")],
+    size: Annotated[int, typer.Option(min=1, help="Style size: longest side in pixels, as `paint --size`.")] = TargetConfig.style_size,
+    style_scale: Annotated[float, typer.Option(min=0.01, help="Style images are resized to size × scale, as `paint --style-scale`.")] = TargetConfig.style_scale,
+    pooling: Annotated[Pooling, typer.Option(help="VGG-19 pooling, as `paint --pooling`.")] = TargetConfig.pooling,
+    fp16: Annotated[bool, typer.Option("--fp16", help="Store half-precision entries (half the bytes; ~1e-3 relative error).")] = False,
+    triangle: Annotated[bool, typer.Option("--triangle", help="Store only the upper triangle of each Gram (half the bytes, exact).")] = False,
+    aggregate: Annotated[bool, typer.Option("--aggregate", help="Also store each artist's mean over all its works.")] = False,
+    batch_size: Annotated[
+        Optional[int], typer.Option(min=1, help="Works of equal size run through the network together [default: 1 on the CPU, 8 on a GPU].")
+    ] = None,
+) -> None:
+    """Compute and store the style targets of every downloaded work of ARTIST..."""
+    settings = settings_of(ctx)
+    db = open_catalog(settings.catalog_path, create=False)
+    device = resolve_device(settings.device)
+    config = TargetConfig(style_size=size, style_scale=style_scale, pooling=pooling)
+    net = load_feature_net(settings.weights, config.layers, config.pooling, device)
+    cache = StyleCache(settings.home, db, device, options=StoreOptions(fp16=fp16, triangle=triangle))
+    with ExitStack() as stack:
+        bars = []  # the bar opens once the artists are resolved, so an unknown artist is the first line
+
+        def start(total: int) -> None:
+            bar = stack.enter_context(progress(settings))
+            bars.append((bar, bar.add_task("cache build", total=total)))
+
+        report = build_cache(
+            net, db, cache, artists, config, batch_size=batch_size, aggregate=aggregate,
+            on_start=start, on_work=lambda _source, _status: bars[0][0].advance(bars[0][1]),
+        )
+    typer.echo(f"{report.works} works of {', '.join(report.artists)}: {report.built} built, {report.skipped} already cached, {len(report.failed)} failed")
+    for work_id, reason in report.failed:
+        typer.echo(f"failed  {work_id}: {reason}")
+    if report.aggregates:
+        typer.echo(f"aggregates: {', '.join(report.aggregates)}")
+    if report.failed:
+        raise typer.Exit(code=1)

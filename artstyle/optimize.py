@@ -1,0 +1,163 @@
+"""The optimisation loop: pixels are the parameters, the loss is Gatys et al.'s objective.
+
+Gatys, Ecker & Bethge (2015) optimise the image with L-BFGS (our default); Adam
+is the usual alternative and behaves better with large images and in low
+precision. One *iteration* is one forward and backward pass through the
+network, for both optimisers (L-BFGS runs with ``max_iter=1`` per step and no
+line search, so its history carries across steps).
+
+The loop reports every iteration through a callback (:class:`Step`) and never
+prints. It stops early when the best loss has improved by less than
+``tolerance`` (relative) over the last ``patience`` iterations, and raises
+:class:`~artstyle.errors.OptimizationError` as soon as the loss is not finite.
+
+Adam's iterate is clamped to [0, 1] after each step; L-BFGS's is not (clamping
+would make its curvature pairs lie about the step taken) and the result is
+clamped once at the end.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Callable, Mapping
+
+import torch
+from torch import Tensor, nn
+
+from .errors import OptimizationError, UsageError
+
+
+class OptimizerChoice(str, Enum):
+    lbfgs = "lbfgs"
+    adam = "adam"
+
+
+class Init(str, Enum):
+    """Where the image starts: the photo, white noise, or the photo plus noise (smoother results)."""
+
+    content = "content"
+    noise = "noise"
+    mix = "mix"
+
+
+@dataclass(frozen=True)
+class OptimizeConfig:
+    """How to optimise; these defaults are the CLI's defaults."""
+
+    optimizer: OptimizerChoice = OptimizerChoice.lbfgs
+    iterations: int = 300  # Gatys et al. saw little change past 150-300
+    init: Init = Init.content
+    tolerance: float = 1e-5  # relative improvement over `patience` iterations below this stops early
+    patience: int = 20
+    learning_rate: float = 0.02  # Adam, in pixel units ([0,1] images); L-BFGS uses 1
+    noise_ratio: float = 0.3  # share of noise in the `mix` start
+
+    def __post_init__(self) -> None:
+        check_iterations(self.iterations)
+        if not (self.tolerance >= 0 and math.isfinite(self.tolerance)):
+            raise UsageError(f"--tolerance must be a non-negative number, not {self.tolerance}", hint="use e.g. --tolerance 1e-5, or 0 to never stop early")
+        if not 0 <= self.noise_ratio <= 1:
+            raise UsageError(f"noise ratio must be between 0 and 1, not {self.noise_ratio}", hint="use e.g. 0.3")
+        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
+            raise UsageError(f"learning rate must be positive, not {self.learning_rate}", hint="use e.g. 0.02")
+
+
+def check_iterations(iterations: int) -> int:
+    if iterations < 0:
+        raise UsageError(f"--iterations must be 0 or more, not {iterations}", hint="use e.g. --iterations 300")
+    return iterations
+
+
+@dataclass(frozen=True)
+class Step:
+    """One iteration, as reported to the callback."""
+
+    iteration: int  # 1-based
+    iterations: int  # the planned total
+    loss: float
+    parts: Mapping[str, float]  # weighted content, style and tv terms
+    elapsed: float  # seconds since the loop started
+    image: Tensor  # the current iterate [1,3,H,W] (not a copy: clone it to keep it)
+
+
+@dataclass
+class OptimizeResult:
+    image: Tensor  # [1,3,H,W] in [0,1]
+    trace: list[dict] = field(default_factory=list)  # per iteration: loss and parts
+    iterations: int = 0
+    stopped_early: bool = False
+    seconds: float = 0.0
+
+
+Objective = Callable[[Tensor], tuple[Tensor, dict[str, Tensor]]]
+
+
+def initial_image(content: Tensor, init: Init, noise_ratio: float, seed: int) -> Tensor:
+    """content [1,3,H,W] -> the starting image, with seeded noise drawn on the CPU for reproducibility."""
+    noise = torch.rand(content.shape, generator=torch.Generator().manual_seed(seed)).to(content)
+    if init is Init.content:
+        return content.clone()
+    if init is Init.noise:
+        return noise
+    return (1 - noise_ratio) * content + noise_ratio * noise
+
+
+def _make_optimizer(config: OptimizeConfig, image: Tensor) -> torch.optim.Optimizer:
+    if config.optimizer is OptimizerChoice.adam:
+        return torch.optim.Adam([image], lr=config.learning_rate)
+    return torch.optim.LBFGS([image], lr=1, max_iter=1, history_size=100, tolerance_grad=0, tolerance_change=0)
+
+
+def _converged(trace: list[dict], config: OptimizeConfig) -> bool:
+    if config.tolerance <= 0 or len(trace) <= config.patience:
+        return False
+    before = min(t["loss"] for t in trace[: -config.patience])
+    now = min(t["loss"] for t in trace[-config.patience :])
+    return (before - now) <= config.tolerance * abs(before)
+
+
+def optimize(
+    objective: Objective,
+    content: Tensor,
+    config: OptimizeConfig = OptimizeConfig(),
+    *,
+    seed: int = 0,
+    callback: Callable[[Step], None] | None = None,
+) -> OptimizeResult:
+    """Minimise ``objective(image) -> (total, parts)`` starting from ``content`` [1,3,H,W]."""
+    image = nn.Parameter(initial_image(content, Init(config.init), config.noise_ratio, seed))
+    optimizer = _make_optimizer(config, image)
+    result = OptimizeResult(image=image.detach())
+    start = time.perf_counter()
+    for iteration in range(1, config.iterations + 1):
+        record: dict = {}
+
+        def closure() -> Tensor:
+            optimizer.zero_grad(set_to_none=True)
+            total, parts = objective(image)
+            total.backward()
+            record.update(loss=float(total.detach()), parts={k: float(v.detach()) for k, v in parts.items()})
+            return total
+
+        optimizer.step(closure)
+        if not math.isfinite(record["loss"]) or not torch.isfinite(image).all():
+            raise OptimizationError(
+                f"the loss became non-finite at iteration {iteration}",
+                hint="lower --style-weight, use --optimizer adam, or start from --init content",
+            )
+        if config.optimizer is OptimizerChoice.adam:
+            with torch.no_grad():
+                image.clamp_(0, 1)
+        result.trace.append({"iteration": iteration, **record})
+        result.iterations = iteration
+        if callback is not None:
+            callback(Step(iteration, config.iterations, record["loss"], record["parts"], time.perf_counter() - start, image.detach()))
+        if _converged(result.trace, config):
+            result.stopped_early = True
+            break
+    result.image = image.detach().clamp(0, 1)
+    result.seconds = time.perf_counter() - start
+    return result

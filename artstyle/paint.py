@@ -1,0 +1,370 @@
+"""``paint()``: a photo painted in the style of an artist's works (Gatys, Ecker & Bethge 2015).
+
+One request, end to end: pick the style works (:mod:`artstyle.sampler`, one
+random work per artist by default, after Mu & Francl 2015), load the frozen
+VGG-19 (:mod:`artstyle.features`), recolour each style image to the photo's
+colours (:mod:`artstyle.color`, Reinhard et al. 2001) and compute its Gram
+targets (:mod:`artstyle.targets`), optimise the image (:mod:`artstyle.optimize`)
+and, when an output path is given, write the image with its provenance
+(:mod:`artstyle.provenance`).
+
+Defaults live once, in :class:`PaintOptions` (and :class:`OptimizeConfig` for
+the optimiser's); the CLI reads them from there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import secrets
+import time
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import torch
+from PIL import Image
+from torch import Tensor
+
+from . import catalog
+from .color import ColorMode, grey_rgb, luminance, with_chroma
+from .device import resolve_device
+from .errors import InputError, UsageError
+from .features import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureNet, Pooling, check_layers, load_feature_net
+from .files import SAVE_FORMATS, load_image, save_image, sha256_bytes, sha256_file
+from .losses import build_objective
+from .optimize import Init, OptimizeConfig, OptimizerChoice, Step, check_iterations, optimize
+from .provenance import library_versions, record_run, sidecar_path, trace_summary, write_outputs
+from .sampler import FETCH_LIMIT, FetchHook, Filters, StylePick, pick_works
+from .settings import Settings
+from .targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
+
+TargetProvider = Callable[[StylePick, TargetConfig, "Tensor | None", FeatureNet], dict[str, Tensor]]
+
+
+@dataclass(frozen=True)
+class PaintOptions:
+    """Every knob of a painting; the defaults are the CLI's defaults."""
+
+    size: int = 512  # longest side of the output, px
+    style_scale: float = 1.0  # style images are resized to size × style_scale
+    content_weight: float = 0.05
+    style_weight: float = 1.0
+    tv_weight: float = 1.0
+    content_layers: tuple[str, ...] = DEFAULT_CONTENT_LAYERS
+    style_layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS
+    style_layer_weights: tuple[float, ...] | None = None  # per style layer; equal when None
+    pooling: Pooling = Pooling.max
+    color: ColorMode = ColorMode.reinhard
+    optimizer: OptimizerChoice = OptimizeConfig.optimizer
+    iterations: int = OptimizeConfig.iterations
+    init: Init = OptimizeConfig.init
+    tolerance: float = OptimizeConfig.tolerance
+    learning_rate: float = OptimizeConfig.learning_rate
+    save_every: int = 0  # write every N-th iterate beside the output (0: never)
+
+    def __post_init__(self) -> None:
+        coerce = object.__setattr__
+        for name, kind in (("pooling", Pooling), ("color", ColorMode), ("optimizer", OptimizerChoice), ("init", Init)):
+            coerce(self, name, _choice(kind, getattr(self, name), name))
+        coerce(self, "content_layers", check_layers(tuple(self.content_layers)))
+        coerce(self, "style_layers", check_layers(tuple(self.style_layers)))
+        if self.size < 1:
+            raise UsageError(f"--size must be at least 1 pixel, not {self.size}", hint="use e.g. --size 512 (the longest side)")
+        check_iterations(self.iterations)
+        for name in ("content_weight", "style_weight", "tv_weight", "style_scale"):
+            _check_weight(name, getattr(self, name))
+        if self.style_scale <= 0:
+            raise UsageError(f"--style-scale must be positive, not {self.style_scale}", hint="use e.g. --style-scale 1")
+        if self.save_every < 0:
+            raise UsageError(f"--save-every must be 0 or more, not {self.save_every}", hint="use e.g. --save-every 50")
+        if self.style_layer_weights is not None:
+            coerce(self, "style_layer_weights", tuple(float(w) for w in self.style_layer_weights))
+            if len(self.style_layer_weights) != len(self.style_layers):
+                raise UsageError("give one style layer weight per style layer", hint=f"layers: {', '.join(self.style_layers)}")
+            parse_weights(self.style_layer_weights, "style layer weights")
+
+    def optimize_config(self) -> OptimizeConfig:
+        return OptimizeConfig(
+            optimizer=self.optimizer, iterations=self.iterations, init=self.init,
+            tolerance=self.tolerance, learning_rate=self.learning_rate,
+        )
+
+    def target_config(self, weights_identity: str) -> TargetConfig:
+        return TargetConfig(
+            layers=self.style_layers, pooling=self.pooling, style_size=self.size,
+            style_scale=self.style_scale, color=self.color, weights_identity=weights_identity,
+        )
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        for name in ("pooling", "color", "optimizer", "init"):
+            data[name] = getattr(self, name).value
+        return data
+
+
+def _choice(kind, value, name: str):
+    try:
+        return kind(getattr(value, "value", value))
+    except ValueError:
+        raise UsageError(f"unknown {name} {value!r}", hint=f"use one of: {', '.join(c.value for c in kind)}") from None
+
+
+def _check_weight(name: str, value: float) -> None:
+    if not (math.isfinite(value) and value >= 0):
+        flag = "--" + name.replace("_", "-")
+        raise UsageError(f"{flag} must be a finite number >= 0, not {value}", hint=f"use e.g. {flag} 1")
+
+
+def parse_weights(weights: Sequence[float] | str, what: str = "--style-weights") -> list[float]:
+    """Comma-separated or listed non-negative weights, normalised to sum to 1."""
+    hint = f"give non-negative numbers separated by commas, e.g. {what} 3,7"
+    if isinstance(weights, str):
+        try:
+            weights = [float(w) for w in weights.split(",")]
+        except ValueError:
+            raise UsageError(f"malformed {what} {weights!r}", hint=hint) from None
+    values = [float(w) for w in weights]
+    if not values or any(not (math.isfinite(w) and w >= 0) for w in values) or sum(values) <= 0:
+        raise UsageError(f"{what} must be finite, non-negative and not all zero: {values}", hint=hint)
+    return [w / sum(values) for w in values]
+
+
+@dataclass
+class PaintResult:
+    image: Image.Image
+    provenance: dict
+    picks: list[StylePick]
+    output: Path | None = None
+
+
+def default_output(content: Path, like: Sequence[str], blend: str | None, picks: Sequence[StylePick]) -> Path:
+    """``<photo stem>.<artist-slug>.png`` beside the photo (``blend`` or ``styled`` otherwise)."""
+    artists = {p.artist for p in picks}
+    tag = picks[0].artist if (like and len(artists) == 1 and picks[0].artist) else "blend" if (blend or like) else "styled"
+    return content.with_name(f"{content.stem}.{tag}.png")
+
+
+def check_output(output: Path, force: bool) -> None:
+    """Refuse unsupported formats and existing files (unless ``force``) before any work is done."""
+    if output.suffix.lower() not in SAVE_FORMATS:
+        raise UsageError(f"cannot write {output.name}: unsupported format {output.suffix or '(none)'}", hint="use a .png, .jpg or .webp file name")
+    if output.exists() and not force:
+        raise UsageError(f"{output} already exists", hint="choose another --output, or pass --force to overwrite it")
+
+
+def default_fetch(settings: Settings, progress: Callable | None = None) -> FetchHook:
+    """Fetch a missing artist from WikiArt through the corpus module (imported lazily)."""
+
+    def fetch(name: str) -> None:
+        try:
+            from .corpus import add_artist  # type: ignore[attr-defined]
+        except ImportError:
+            from .sampler import _no_fetch
+
+            _no_fetch(name)
+            return
+        kwargs = {"limit": FETCH_LIMIT}
+        if progress is not None:
+            kwargs["progress"] = progress
+        add_artist(settings, name, **kwargs)
+
+    return fetch
+
+
+def _load_content(content: Path | str | Image.Image) -> tuple[Image.Image, str, str]:
+    """(image, sha256, path text) for a content path or an in-memory image."""
+    if isinstance(content, Image.Image):
+        image = content.convert("RGB")
+        return image, sha256_bytes(image.tobytes()), "<memory>"
+    path = Path(content)
+    image = load_image(path)
+    return image, sha256_file(path), str(path.resolve())
+
+
+def _explicit_picks(style_images: Sequence[Path | str], style_weights: Sequence[float] | str | None) -> list[StylePick]:
+    weights = parse_weights(style_weights) if style_weights is not None else [1 / len(style_images)] * len(style_images)
+    if len(weights) != len(style_images):
+        raise UsageError(
+            f"{len(style_images)} style images but {len(weights)} style weights", hint="give one weight per --style-image"
+        )
+    picks = []
+    for path, weight in zip(map(Path, style_images), weights):
+        load_image(path)  # a missing or broken style image fails now, before the network loads
+        picks.append(StylePick(f"file:{path.name}", None, path.stem, weight, path, sha256_file(path)))
+    return picks
+
+
+def compute_targets(pick: StylePick, config: TargetConfig, stats: Tensor | None, net: FeatureNet) -> dict[str, Tensor]:
+    """The default target provider: load, preprocess and compute one work's Grams (no cache)."""
+    style = prepare_style(load_image(pick.path), config, stats, device=stats.device if stats is not None else _device_of(net))
+    return compute_style_targets(net, style.to(_device_of(net)), config.layers)[0]
+
+
+def _device_of(net: FeatureNet) -> torch.device:
+    return net.mean.device
+
+
+@contextlib.contextmanager
+def _deterministic(device: torch.device) -> Iterator[None]:
+    """cuDNN's fastest kernels are not reproducible; ask for the deterministic ones while painting."""
+    if device.type != "cuda":
+        yield
+        return
+    saved = torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = saved
+
+
+def _options(options: PaintOptions | None, overrides: dict) -> PaintOptions:
+    names = {f.name for f in fields(PaintOptions)}
+    unknown = sorted(set(overrides) - names)
+    if unknown:
+        raise UsageError(f"unknown paint option(s): {', '.join(unknown)}", hint=f"options: {', '.join(sorted(names))}")
+    return replace(options or PaintOptions(), **overrides)
+
+
+def paint(
+    content: Path | str | Image.Image,
+    *,
+    like: Sequence[str] | str = (),
+    blend: str | None = None,
+    style_images: Sequence[Path | str] = (),
+    style_weights: Sequence[float] | str | None = None,
+    works: int = 1,
+    style: str | None = None,
+    genre: str | None = None,
+    years: str | None = None,
+    offline: bool = False,
+    options: PaintOptions | None = None,
+    settings: Settings | None = None,
+    seed: int | None = None,
+    output: Path | str | bool | None = None,
+    force: bool = False,
+    callback: Callable[[Step], None] | None = None,
+    on_picks: Callable[[list[StylePick]], None] | None = None,
+    fetch: FetchHook | None = None,
+    targets: TargetProvider | None = None,
+    **option_overrides,
+) -> PaintResult:
+    """Paint ``content`` like an artist (``like``), a ``blend``, or explicit ``style_images``.
+
+    Returns the image and its provenance; with ``output`` (a path, or True for
+    ``<photo stem>.<artist>.png`` beside the photo) also writes the image, its
+    ``.json`` sidecar and a ``runs`` row (never overwriting unless ``force``).
+    ``seed`` fixes the works drawn, the noise and so the pixels (a random seed
+    is drawn and recorded when None). Option keywords (``size=256``,
+    ``iterations=50``...) override ``options``.
+    """
+    started = time.perf_counter()
+    output = None if output is False else output
+    settings = settings or Settings.from_env()
+    opts = _options(options, option_overrides)
+    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+    like = [like] if isinstance(like, str) else list(like)
+    if sum(map(bool, (like, blend, style_images))) != 1:
+        raise UsageError("give exactly one of --like, --blend or --style-image", hint="e.g. artstyle paint photo.jpg --like pablo-picasso")
+    if output is not None and output is not True:
+        check_output(Path(output), force)
+    content_image, content_sha, content_path = _load_content(content)
+    picks = _picks(settings, like, blend, style_images, style_weights, works, Filters(style, genre, years), seed, offline, fetch)
+    if output is True:
+        if not isinstance(content, (str, Path)):
+            raise UsageError("output=True needs a content path to write beside", hint="pass output=PATH")
+        output = default_output(Path(content), like, blend, picks)
+        check_output(output, force)
+    if on_picks is not None:
+        on_picks(picks)
+    device = resolve_device(settings.device)
+    net = load_feature_net(settings.weights, opts.style_layers + opts.content_layers, opts.pooling, device)
+    timings = {"setup": time.perf_counter() - started}
+    with _deterministic(device):
+        image, result, target_config = _run(net, content_image, picks, opts, seed, device, targets, callback, output, timings)
+    record = _record(
+        content_path, content_sha, content_image, image, picks, opts, target_config, seed, device, net, result, timings,
+        dict(like=like, blend=blend, style_images=[str(p) for p in style_images], works=works,
+             style=style, genre=genre, years=years),
+    )
+    return _finish(settings, image, record, picks, output, started)
+
+
+def _picks(settings, like, blend, style_images, style_weights, works, filters, seed, offline, fetch) -> list[StylePick]:
+    if style_images:
+        return _explicit_picks(style_images, style_weights)
+    db = catalog.open_catalog(settings.catalog_path, create=not offline)
+    fetch = fetch or (None if offline else default_fetch(settings))
+    return pick_works(db, settings.home, like=like, blend=blend, works=works, filters=filters, seed=seed, offline=offline, fetch=fetch)
+
+
+def _run(net, content_image, picks, opts, seed, device, provider, callback, output, timings):
+    """Targets, objective and optimisation -> (final PIL image, OptimizeResult, TargetConfig)."""
+    t0 = time.perf_counter()
+    content = image_to_tensor(content_image, opts.size).to(device)  # [1,3,H,W]
+    start = grey_rgb(luminance(content)) if opts.color is ColorMode.luminance else content
+    config = opts.target_config(net.weights_identity)
+    stats = color_stats(content, opts.color)
+    style_targets = [(provider or compute_targets)(pick, config, stats, net) for pick in picks]
+    with torch.no_grad():
+        content_features = {layer: f.detach() for layer, f in net(start).items() if layer in opts.content_layers}
+    layer_weights = dict(zip(opts.style_layers, opts.style_layer_weights or [1.0] * len(opts.style_layers)))
+    objective = build_objective(
+        net, content_features, style_targets, [p.weight for p in picks], layer_weights,
+        content_weight=opts.content_weight, style_weight=opts.style_weight, tv_weight=opts.tv_weight,
+    )
+    timings["targets"] = time.perf_counter() - t0
+    finish = (lambda x: with_chroma(luminance(x), content)) if opts.color is ColorMode.luminance else (lambda x: x.clamp(0, 1))
+    step_callback = _with_snapshots(callback, output, opts.save_every, finish)
+    result = optimize(objective, start, opts.optimize_config(), seed=seed, callback=step_callback)
+    timings["optimize"] = result.seconds
+    return tensor_to_image(finish(result.image)), result, config
+
+
+def _with_snapshots(callback, output, every: int, finish) -> Callable[[Step], None] | None:
+    """Wrap the callback to write every ``every``-th iterate as ``<output stem>.iterNNNN<suffix>``."""
+    if not (output and every):
+        return callback
+    output = Path(output)
+
+    def on_step(step: Step) -> None:
+        if step.iteration % every == 0:
+            save_image(tensor_to_image(finish(step.image)), output.with_name(f"{output.stem}.iter{step.iteration:04d}{output.suffix}"))
+        if callback is not None:
+            callback(step)
+
+    return on_step
+
+
+def _record(content_path, content_sha, content_image, image, picks, opts, target_config, seed, device, net, result, timings, request) -> dict:
+    return {
+        "format": 1,
+        "created_at": catalog.now(),
+        "content": {"path": content_path, "sha256": content_sha, "size": list(content_image.size), "painted_size": list(image.size)},
+        "works": [p.as_dict() for p in picks],
+        "request": request,
+        "params": opts.as_dict(),
+        "targets": target_config.as_dict(),
+        "seed": seed,
+        "device": str(device),
+        "weights": {"identity": net.weights_identity, "random_weights": net.random_weights},
+        "random_weights": net.random_weights,
+        "versions": library_versions(),
+        "loss": trace_summary(result.trace),
+        "stopped_early": result.stopped_early,
+        "timings": {**{k: round(v, 4) for k, v in timings.items()},
+                    "seconds_per_iteration": round(result.seconds / max(1, result.iterations), 4)},
+    }
+
+
+def _finish(settings: Settings, image: Image.Image, record: dict, picks, output, started: float) -> PaintResult:
+    record["timings"]["total"] = round(time.perf_counter() - started, 4)
+    if output is None:
+        return PaintResult(image, record, picks)
+    output = Path(output)
+    record["output"] = str(output)
+    record["sidecar"] = str(sidecar_path(output))
+    write_outputs(image, output, record)
+    record["run_id"] = record_run(catalog.open_catalog(settings.catalog_path), record)
+    return PaintResult(image, record, picks, output)
