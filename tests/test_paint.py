@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(not PAINTINGS.is_dir(), reason=f"shared painting
 PHOTO = PAINTINGS / "photos" / "tubingen.jpg"
 STARRY = PAINTINGS / "vincent-van-gogh" / "the-starry-night-1889.jpg"
 SCREAM = PAINTINGS / "edvard-munch" / "the-scream-1893.jpg"
-TINY = dict(size=64, iterations=10)
+TINY = dict(size=64, iterations=6)
 
 
 @pytest.fixture(scope="module")

@@ -83,14 +83,14 @@ def paint_command(
         style_layers=_layers(style_layers, _DEFAULTS["style_layers"]), pooling=pooling, color=color,
         optimizer=optimizer, iterations=iterations, init=init, tolerance=tolerance, save_every=save_every,
     )
-    if settings.weights == "random":
-        note(settings, "[yellow]warning:[/] random VGG-19 weights (--weights random): the result shows noise, not style")
     with contextlib.ExitStack() as stack:
         bar, task = None, None
 
         def on_picks(picks: list[StylePick]) -> None:  # the bar starts once the request is known to be valid
             nonlocal bar, task
             _show_picks(picks)
+            if settings.weights == "random":
+                note(settings, "[yellow]warning:[/] random VGG-19 weights (--weights random): the result shows noise, not style")
             bar = stack.enter_context(progress(settings, TextColumn("loss {task.fields[loss]}"), _SpeedColumn()))
             task = bar.add_task("painting", total=iterations, loss="--")
 
