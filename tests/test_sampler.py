@@ -123,3 +123,15 @@ def test_like_and_blend_are_exclusive_and_works_positive(corpus, home):
         pick_works(db, home, like=["picasso"], blend="a=1")
     with pytest.raises(UsageError, match="--works must be at least 1, not 0"):
         pick_works(db, home, like=["picasso"], works=0)
+
+
+def test_default_fetch_without_the_corpus_module_says_how_to_add(monkeypatch, settings):
+    import sys
+
+    from artstyle.paint import default_fetch
+
+    monkeypatch.setitem(sys.modules, "artstyle.corpus", None)  # as before the corpus module exists
+    with pytest.raises(NotFoundError) as info:
+        default_fetch(settings)("rembrandt")
+    assert info.value.message == "no artist 'rembrandt' in the catalog"
+    assert "artstyle corpus add rembrandt" in info.value.hint
