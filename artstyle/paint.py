@@ -29,7 +29,7 @@ from torch import Tensor
 from . import catalog
 from .color import ColorMode, grey_rgb, luminance, with_chroma
 from .device import resolve_device
-from .errors import InputError, UsageError
+from .errors import UsageError
 from .features import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureNet, Pooling, check_layers, load_feature_net
 from .files import SAVE_FORMATS, load_image, save_image, sha256_bytes, sha256_file
 from .losses import build_objective

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from artstyle import catalog
 from artstyle.color import lab_stats, rgb_to_yiq
@@ -151,3 +150,21 @@ def test_options_validate_once():
     with pytest.raises(UsageError, match="unknown paint option"):
         paint(PHOTO, style_images=[STARRY], colour="none")
     assert PaintOptions().iterations == 300 and PaintOptions().optimizer.value == "lbfgs"
+
+
+def test_target_provider_hook_is_used_for_every_work(settings):
+    from artstyle.paint import compute_targets
+
+    seen = []
+
+    def provider(pick, config, stats, net):  # what the style cache plugs in
+        seen.append((pick.work_id, config.effective_size, config.weights_identity == net.weights_identity))
+        return compute_targets(pick, config, stats, net)
+
+    paint(PHOTO, style_images=[STARRY, SCREAM], settings=settings, targets=provider, size=64, style_scale=0.5, iterations=1)
+    assert seen == [("file:the-starry-night-1889.jpg", 32, True), ("file:the-scream-1893.jpg", 32, True)]
+
+
+def test_too_small_an_image_is_a_usage_error(settings):
+    with pytest.raises(UsageError, match=r"an image of \d+x\d+ px is too small for layer relu5_1: its sides must be at least 16 px"):
+        paint(PHOTO, style_images=[STARRY], settings=settings, size=16, iterations=1)

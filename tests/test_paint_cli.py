@@ -124,3 +124,29 @@ def test_bad_input_is_one_clear_error_exit_2_and_nothing_written(cli, home, corp
     assert "Traceback" not in result.output
     assert _files(home, folder) == before
     assert _runs(home) == 0
+
+
+def test_missing_artist_is_fetched_with_progress_then_painted(cli, home, photo, monkeypatch):
+    register_paintings(home, PAINTINGS, ["pablo-picasso"])
+    calls = []
+
+    def fake_default_fetch(settings, progress=None):  # stands in for the WikiArt corpus module
+        def fetch(name):
+            calls.append(name)
+            progress("listing", 1, None)
+            register_paintings(home, PAINTINGS, ["henri-matisse"])
+            progress("downloading", 1, 1)
+
+        return fetch
+
+    monkeypatch.setattr("artstyle.cli.paint.default_fetch", fake_default_fetch)
+    result = cli("--weights", "random", "paint", str(photo), "--like", "henri-matisse", "--size", "32", "--iterations", "1")
+    assert result.exit_code == 0, result.output
+    assert calls == ["henri-matisse"]
+    assert "style: henri-matisse: Woman with a hat 1905" in result.stdout
+
+
+def test_unknown_layer_is_a_usage_error(cli, corpus, photo):
+    result = cli("--weights", "random", "paint", str(photo), "--like", "picasso", "--style-layers", "relu1_1,relu9_1")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: unknown VGG-19 layer(s): relu9_1")
