@@ -135,3 +135,9 @@ def test_default_fetch_without_the_corpus_module_says_how_to_add(monkeypatch, se
         default_fetch(settings)("rembrandt")
     assert info.value.message == "no artist 'rembrandt' in the catalog"
     assert "artstyle corpus add rembrandt" in info.value.hint
+
+
+def test_blend_with_an_unknown_entry_offline_is_not_found(corpus, home):
+    db, _ = corpus
+    with pytest.raises(NotFoundError, match="no artist 'local-ffffffffffffffff' in the catalog"):
+        pick_works(db, home, blend="pablo-picasso=0.5,local-ffffffffffffffff=0.5", offline=True)
