@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
@@ -35,6 +36,7 @@ import torch
 from .cache_key import aggregate_key
 from .cache_store import CorruptEntry, StoreOptions, Targets, encode_entry, entry_path, read_entry, write_entry
 from .catalog import now, resolve_artist
+from .errors import StorageError
 from .residency import DeviceLRU, all_shared, shared_lru
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,14 @@ class StyleCache:
         ``cache build`` passes False so that a long build does not churn it.
         """
         self.computed += 1
+        stored = self._as_stored(targets)
+        try:
+            self._write(key, targets, work_id=work_id, kind=kind, config=config)
+        except (StorageError, OSError, sqlite3.Error) as exc:  # a read-only or full home must not stop a run
+            log.warning("cannot store style cache entry %s (%s); going on without it", key[:12], exc)
+        return self.lru.put(key, stored) if resident else stored
+
+    def _write(self, key: str, targets: Mapping[str, torch.Tensor], *, work_id: str | None, kind: str, config: Mapping) -> None:
         full_config = {**dict(config), "fp16": self.options.fp16, "triangle": self.options.triangle}
         data = encode_entry(key, targets, self.options, full_config)
         path = self.path_of(key)
@@ -120,10 +130,6 @@ class StyleCache:
                 },
                 pk="key",
             )
-        # The resident copy is the caller's own tensors, so a first (computing) run and a
-        # later (loading) run see the same values: fp32 entries round-trip exactly.
-        stored = self._as_stored(targets)
-        return self.lru.put(key, stored) if resident else stored
 
     def stored_options(self, key: str) -> StoreOptions | None:
         """How the existing entry for ``key`` was written (None when there is none)."""
@@ -134,7 +140,11 @@ class StyleCache:
         return StoreOptions(fp16=bool(config.get("fp16")), triangle=bool(config.get("triangle")))
 
     def _as_stored(self, targets: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """What a later load of this entry will return: fp16 entries lose precision once, here too."""
+        """What a later load of this entry will return: fp16 entries lose precision once, here too.
+
+        For fp32 these are the caller's own tensors, so a first (computing) run
+        and a later (loading) run see the same values.
+        """
         dtype = self.options.dtype
         return {layer: t.detach().to(dtype).to(torch.float32) for layer, t in targets.items()}
 

@@ -37,6 +37,8 @@ from .optimize import Init, OptimizeConfig, OptimizerChoice, Step, check_iterati
 from .provenance import library_versions, record_run, sidecar_path, trace_summary, write_outputs
 from .sampler import FETCH_LIMIT, FetchHook, Filters, StylePick, pick_works
 from .settings import Settings
+from .cached_targets import CachedTargets, palette_of
+from .recolor import inverse_maps
 from .targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
 
 TargetProvider = Callable[[StylePick, TargetConfig, "Tensor | None", FeatureNet], dict[str, Tensor]]
@@ -282,7 +284,8 @@ def paint(
     net = load_feature_net(settings.weights, opts.style_layers + opts.content_layers, opts.pooling, device)
     timings = {"setup": time.perf_counter() - started}
     with _deterministic(device):
-        image, result, target_config = _run(net, content_image, picks, opts, seed, device, targets, callback, output, timings)
+        provider = targets or CachedTargets(settings, device)  # the style cache (artstyle.cached_targets)
+        image, result, target_config = _run(net, content_image, picks, opts, seed, device, provider, callback, output, timings)
     record = _record(
         content_path, content_sha, content_image, image, picks, opts, target_config, seed, device, net, result, timings,
         dict(like=like, blend=blend, style_images=[str(p) for p in style_images], works=works,
@@ -306,6 +309,8 @@ def _run(net, content_image, picks, opts, seed, device, provider, callback, outp
     start = grey_rgb(luminance(content)) if opts.color is ColorMode.luminance else content
     config = opts.target_config(net.weights_identity)
     stats = color_stats(content, opts.color)
+    if opts.color is ColorMode.reinhard_inverse:  # Reinhard on the photo's side, so the targets stay cacheable
+        start, unmap = inverse_maps(content, [palette_of(provider, p, config, device) for p in picks], [p.weight for p in picks])
     style_targets = [(provider or compute_targets)(pick, config, stats, net) for pick in picks]
     with torch.no_grad():
         content_features = {layer: f.detach() for layer, f in net(start).items() if layer in opts.content_layers}
@@ -316,6 +321,7 @@ def _run(net, content_image, picks, opts, seed, device, provider, callback, outp
     )
     timings["targets"] = time.perf_counter() - t0
     finish = (lambda x: with_chroma(luminance(x), content)) if opts.color is ColorMode.luminance else (lambda x: x.clamp(0, 1))
+    finish = unmap if opts.color is ColorMode.reinhard_inverse else finish
     step_callback = _with_snapshots(callback, output, opts.save_every, finish)
     result = optimize(objective, start, opts.optimize_config(), seed=seed, callback=step_callback)
     timings["optimize"] = result.seconds
