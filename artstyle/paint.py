@@ -57,7 +57,7 @@ class PaintOptions:
     style_layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS
     style_layer_weights: tuple[float, ...] | None = None  # per style layer; equal when None
     pooling: Pooling = Pooling.max
-    color: ColorMode = ColorMode.reinhard
+    color: ColorMode = ColorMode.reinhard_inverse  # cacheable, and as close to the photo's colours (README: Style cache)
     optimizer: OptimizerChoice = OptimizeConfig.optimizer
     iterations: int = OptimizeConfig.iterations
     init: Init = OptimizeConfig.init
