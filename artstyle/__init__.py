@@ -14,5 +14,6 @@ except PackageNotFoundError:  # running from a checkout without installing
 
 from .errors import ArtstyleError  # noqa: E402
 from .settings import Settings  # noqa: E402
+from .paint import PaintOptions, PaintResult, paint  # noqa: E402  (artstyle.paint is the function)
 
-__all__ = ["ArtstyleError", "Settings", "__version__"]
+__all__ = ["ArtstyleError", "PaintOptions", "PaintResult", "Settings", "__version__", "paint"]

@@ -215,11 +215,22 @@ class FeatureNet(nn.Module):
         self.body.to(memory_format=torch.channels_last)
 
     @property
+    def min_side(self) -> int:
+        """The smallest image side this net accepts: each pooling before the last layer halves it."""
+        return 2 ** sum(isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)) for m in self.body)
+
+    @property
     def random_weights(self) -> bool:
         return self.weights_identity.startswith("random:")
 
     def forward(self, images: Tensor) -> dict[str, Tensor]:
         """images [B,3,H,W] in [0,1] -> {layer: [B,C,h,w]} for this net's layers."""
+        if min(images.shape[-2:]) < self.min_side:
+            raise UsageError(
+                f"an image of {images.shape[-1]}x{images.shape[-2]} px is too small for layer {max(self.layers, key=LAYER_INDEX.__getitem__)}: "
+                f"its sides must be at least {self.min_side} px",
+                hint="use a larger --size or --style-scale, or shallower --style-layers",
+            )
         wanted = {LAYER_INDEX[name]: name for name in self.layers}
         x = ((images - self.mean) / self.std).contiguous(memory_format=torch.channels_last)
         out: dict[str, Tensor] = {}

@@ -29,11 +29,11 @@ from torch import Tensor
 from . import catalog
 from .color import ColorMode, grey_rgb, luminance, with_chroma
 from .device import resolve_device
-from .errors import InputError, UsageError
+from .errors import UsageError
 from .features import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureNet, Pooling, check_layers, load_feature_net
 from .files import SAVE_FORMATS, load_image, save_image, sha256_bytes, sha256_file
 from .losses import build_objective
-from .optimize import Init, OptimizeConfig, OptimizerChoice, Step, check_iterations, optimize
+from .optimize import Init, OptimizeConfig, OptimizeResult, OptimizerChoice, Step, check_iterations, optimize
 from .provenance import library_versions, record_run, sidecar_path, trace_summary, write_outputs
 from .sampler import FETCH_LIMIT, FetchHook, Filters, StylePick, pick_works
 from .settings import Settings
@@ -281,17 +281,40 @@ def paint(
     if on_picks is not None:
         on_picks(picks)
     device = resolve_device(settings.device)
-    net = load_feature_net(settings.weights, opts.style_layers + opts.content_layers, opts.pooling, device)
-    timings = {"setup": time.perf_counter() - started}
-    with _deterministic(device):
-        provider = targets or CachedTargets(settings, device)  # the style cache (artstyle.cached_targets)
-        image, result, target_config = _run(net, content_image, picks, opts, seed, device, provider, callback, output, timings)
-    record = _record(
-        content_path, content_sha, content_image, image, picks, opts, target_config, seed, device, net, result, timings,
-        dict(like=like, blend=blend, style_images=[str(p) for p in style_images], works=works,
-             style=style, genre=genre, years=years),
+    job = _Job(
+        content_image, content_sha, content_path, picks, opts, seed,
+        load_feature_net(settings.weights, opts.style_layers + opts.content_layers, opts.pooling, device),
+        Path(output) if output is not None else None,
+        dict(like=like, blend=blend, style_images=[str(p) for p in style_images], works=works, style=style, genre=genre, years=years),
+        {"setup": time.perf_counter() - started},
     )
-    return _finish(settings, image, record, picks, output, started)
+    with _deterministic(device):
+        image, result = _run(job, targets or CachedTargets(settings, device), callback)  # the style cache (cached_targets)
+    return _finish(settings, job, image, _record(job, image, result), started)
+
+
+@dataclass
+class _Job:
+    """One validated request on its way through the pipeline."""
+
+    content_image: Image.Image
+    content_sha: str
+    content_path: str
+    picks: list[StylePick]
+    opts: PaintOptions
+    seed: int
+    net: FeatureNet
+    output: Path | None
+    request: dict
+    timings: dict
+
+    @property
+    def device(self) -> torch.device:
+        return _device_of(self.net)
+
+    @property
+    def target_config(self) -> TargetConfig:
+        return self.opts.target_config(self.net.weights_identity)
 
 
 def _picks(settings, like, blend, style_images, style_weights, works, filters, seed, offline, fetch) -> list[StylePick]:
@@ -302,37 +325,43 @@ def _picks(settings, like, blend, style_images, style_weights, works, filters, s
     return pick_works(db, settings.home, like=like, blend=blend, works=works, filters=filters, seed=seed, offline=offline, fetch=fetch)
 
 
-def _run(net, content_image, picks, opts, seed, device, provider, callback, output, timings):
-    """Targets, objective and optimisation -> (final PIL image, OptimizeResult, TargetConfig)."""
-    t0 = time.perf_counter()
-    content = image_to_tensor(content_image, opts.size).to(device)  # [1,3,H,W]
-    start = grey_rgb(luminance(content)) if opts.color is ColorMode.luminance else content
-    config = opts.target_config(net.weights_identity)
-    stats = color_stats(content, opts.color)
-    if opts.color is ColorMode.reinhard_inverse:  # Reinhard on the photo's side, so the targets stay cacheable
-        start, unmap = inverse_maps(content, [palette_of(provider, p, config, device) for p in picks], [p.weight for p in picks])
-    style_targets = [(provider or compute_targets)(pick, config, stats, net) for pick in picks]
+def _objective(job: _Job, start: Tensor, stats: Tensor | None, provider: TargetProvider):
+    """Style targets for every pick, content features of ``start`` [1,3,H,W], and the loss over them."""
+    opts, net = job.opts, job.net
+    style_targets = [provider(pick, job.target_config, stats, net) for pick in job.picks]
     with torch.no_grad():
         content_features = {layer: f.detach() for layer, f in net(start).items() if layer in opts.content_layers}
     layer_weights = dict(zip(opts.style_layers, opts.style_layer_weights or [1.0] * len(opts.style_layers)))
-    objective = build_objective(
-        net, content_features, style_targets, [p.weight for p in picks], layer_weights,
+    return build_objective(
+        net, content_features, style_targets, [p.weight for p in job.picks], layer_weights,
         content_weight=opts.content_weight, style_weight=opts.style_weight, tv_weight=opts.tv_weight,
     )
-    timings["targets"] = time.perf_counter() - t0
-    finish = (lambda x: with_chroma(luminance(x), content)) if opts.color is ColorMode.luminance else (lambda x: x.clamp(0, 1))
+
+
+def _run(job: _Job, provider: TargetProvider, callback) -> tuple[Image.Image, OptimizeResult]:
+    """Targets, objective and optimisation -> (final PIL image, OptimizeResult)."""
+    t0 = time.perf_counter()
+    opts = job.opts
+    content = image_to_tensor(job.content_image, opts.size).to(job.device)  # [1,3,H,W]
+    luminance_only = opts.color is ColorMode.luminance
+    start = grey_rgb(luminance(content)) if luminance_only else content  # Gatys et al. 2016: paint the luminance
+    if opts.color is ColorMode.reinhard_inverse:  # Reinhard on the photo's side, so the targets stay cacheable
+        palettes = [palette_of(provider, pick, job.target_config, job.device) for pick in job.picks]
+        start, unmap = inverse_maps(content, palettes, [pick.weight for pick in job.picks])
+    objective = _objective(job, start, color_stats(content, opts.color), provider)
+    job.timings["targets"] = time.perf_counter() - t0
+    finish = (lambda x: with_chroma(luminance(x), content)) if luminance_only else (lambda x: x.clamp(0, 1))
     finish = unmap if opts.color is ColorMode.reinhard_inverse else finish
-    step_callback = _with_snapshots(callback, output, opts.save_every, finish)
-    result = optimize(objective, start, opts.optimize_config(), seed=seed, callback=step_callback)
-    timings["optimize"] = result.seconds
-    return tensor_to_image(finish(result.image)), result, config
+    step_callback = _with_snapshots(callback, job.output, opts.save_every, finish)
+    result = optimize(objective, start, opts.optimize_config(), seed=job.seed, callback=step_callback)
+    job.timings["optimize"] = result.seconds
+    return tensor_to_image(finish(result.image)), result
 
 
-def _with_snapshots(callback, output, every: int, finish) -> Callable[[Step], None] | None:
+def _with_snapshots(callback, output: Path | None, every: int, finish) -> Callable[[Step], None] | None:
     """Wrap the callback to write every ``every``-th iterate as ``<output stem>.iterNNNN<suffix>``."""
     if not (output and every):
         return callback
-    output = Path(output)
 
     def on_step(step: Step) -> None:
         if step.iteration % every == 0:
@@ -343,34 +372,35 @@ def _with_snapshots(callback, output, every: int, finish) -> Callable[[Step], No
     return on_step
 
 
-def _record(content_path, content_sha, content_image, image, picks, opts, target_config, seed, device, net, result, timings, request) -> dict:
+def _record(job: _Job, image: Image.Image, result: OptimizeResult) -> dict:
+    net = job.net
     return {
         "format": 1,
         "created_at": catalog.now(),
-        "content": {"path": content_path, "sha256": content_sha, "size": list(content_image.size), "painted_size": list(image.size)},
-        "works": [p.as_dict() for p in picks],
-        "request": request,
-        "params": opts.as_dict(),
-        "targets": target_config.as_dict(),
-        "seed": seed,
-        "device": str(device),
+        "content": {"path": job.content_path, "sha256": job.content_sha, "size": list(job.content_image.size), "painted_size": list(image.size)},
+        "works": [p.as_dict() for p in job.picks],
+        "request": job.request,
+        "params": job.opts.as_dict(),
+        "targets": job.target_config.as_dict(),
+        "seed": job.seed,
+        "device": str(job.device),
         "weights": {"identity": net.weights_identity, "random_weights": net.random_weights},
         "random_weights": net.random_weights,
         "versions": library_versions(),
         "loss": trace_summary(result.trace),
         "stopped_early": result.stopped_early,
-        "timings": {**{k: round(v, 4) for k, v in timings.items()},
+        "timings": {**{k: round(v, 4) for k, v in job.timings.items()},
                     "seconds_per_iteration": round(result.seconds / max(1, result.iterations), 4)},
     }
 
 
-def _finish(settings: Settings, image: Image.Image, record: dict, picks, output, started: float) -> PaintResult:
+def _finish(settings: Settings, job: _Job, image: Image.Image, record: dict, started: float) -> PaintResult:
+    """Write the image, sidecar and runs row when an output was asked for."""
     record["timings"]["total"] = round(time.perf_counter() - started, 4)
-    if output is None:
-        return PaintResult(image, record, picks)
-    output = Path(output)
-    record["output"] = str(output)
-    record["sidecar"] = str(sidecar_path(output))
-    write_outputs(image, output, record)
+    if job.output is None:
+        return PaintResult(image, record, job.picks)
+    record["output"] = str(job.output)
+    record["sidecar"] = str(sidecar_path(job.output))
+    write_outputs(image, job.output, record)
     record["run_id"] = record_run(catalog.open_catalog(settings.catalog_path), record)
-    return PaintResult(image, record, picks, output)
+    return PaintResult(image, record, job.picks, job.output)

@@ -18,7 +18,7 @@ from rich.text import Text
 from ..color import ColorMode
 from ..features import Pooling
 from ..optimize import Init, OptimizerChoice
-from ..paint import PaintOptions, paint
+from ..paint import PaintOptions, default_fetch, paint
 from ..sampler import StylePick
 from .common import note, progress, settings_of, stdout
 
@@ -43,6 +43,35 @@ def _show_picks(picks: list[StylePick]) -> None:
     for pick in picks:
         who = pick.artist or "style image"
         stdout.print(f"style: {who}: {pick.title} [{pick.work_id}] weight {pick.weight:.3g}", highlight=False, markup=False)
+
+
+class _Display:
+    """One rich progress display, started lazily: fetching a missing artist, then painting."""
+
+    def __init__(self, settings, stack: contextlib.ExitStack, iterations: int) -> None:
+        self.settings, self.stack, self.iterations = settings, stack, iterations
+        self.bar = None
+        self.tasks: dict[str, int] = {}
+
+    def _task(self, name: str, **fields) -> int:
+        if self.bar is None:  # started only once the request is known to be valid: errors print alone
+            self.bar = self.stack.enter_context(progress(self.settings, TextColumn("{task.fields[loss]}"), _SpeedColumn()))
+        if name not in self.tasks:
+            self.tasks[name] = self.bar.add_task(name, **fields)
+        return self.tasks[name]
+
+    def fetch(self, stage: str, done: int, total: int | None) -> None:
+        task = self._task("fetching", total=total, loss="")
+        self.bar.update(task, description=f"fetching ({stage})", completed=done, total=total)
+
+    def picks(self, picks: list[StylePick]) -> None:
+        _show_picks(picks)
+        if self.settings.weights == "random":
+            note(self.settings, "[yellow]warning:[/] random VGG-19 weights (--weights random): the result shows noise, not style")
+        self._task("painting", total=self.iterations, loss="loss --")
+
+    def step(self, step) -> None:
+        self.bar.update(self.tasks["painting"], completed=step.iteration, loss=f"loss {step.loss:.4g}")
 
 
 def paint_command(
@@ -83,24 +112,13 @@ def paint_command(
         style_layers=_layers(style_layers, _DEFAULTS["style_layers"]), pooling=pooling, color=color,
         optimizer=optimizer, iterations=iterations, init=init, tolerance=tolerance, save_every=save_every,
     )
-    if settings.weights == "random":
-        note(settings, "[yellow]warning:[/] random VGG-19 weights (--weights random): the result shows noise, not style")
     with contextlib.ExitStack() as stack:
-        bar, task = None, None
-
-        def on_picks(picks: list[StylePick]) -> None:  # the bar starts once the request is known to be valid
-            nonlocal bar, task
-            _show_picks(picks)
-            bar = stack.enter_context(progress(settings, TextColumn("loss {task.fields[loss]}"), _SpeedColumn()))
-            task = bar.add_task("painting", total=iterations, loss="--")
-
-        def on_step(step) -> None:
-            bar.update(task, completed=step.iteration, loss=f"{step.loss:.4g}")
-
+        display = _Display(settings, stack, iterations)
         result = paint(
             photo, like=like or (), blend=blend, style_images=style_image or (), style_weights=style_weights,
             works=works, style=style, genre=genre, years=years, offline=offline, options=options,
-            settings=settings, seed=seed, output=output or True, force=force, callback=on_step, on_picks=on_picks,
+            settings=settings, seed=seed, output=output or True, force=force, callback=display.step,
+            on_picks=display.picks, fetch=default_fetch(settings, progress=display.fetch),
         )
     record = result.provenance
     stdout.print(f"wrote {result.output} (seed {record['seed']}; provenance in {record['sidecar']})", highlight=False, markup=False)

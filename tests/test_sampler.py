@@ -1,0 +1,143 @@
+"""Drawing style works: --like, --works, filters, --blend parsing and weights, fetching missing artists."""
+
+from __future__ import annotations
+
+import pytest
+
+from artstyle import catalog
+from artstyle.errors import NotFoundError, UsageError
+from artstyle.sampler import Filters, parse_blend, pick_works
+from paint_support import register_paintings
+
+
+@pytest.fixture
+def corpus(home, paintings):
+    ids = register_paintings(home, paintings)
+    return catalog.open_catalog(home / "catalog.db"), ids
+
+
+def test_parse_blend_normalises_and_drops_zero_weights():
+    assert parse_blend("pablo-picasso=0.7, vincent-van-gogh=0.3") == [("pablo-picasso", 0.7), ("vincent-van-gogh", 0.3)]
+    assert parse_blend("a=3,b=1,c=0") == [("a", 0.75), ("b", 0.25)]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("picasso", "malformed --blend entry 'picasso'"),
+        ("a=0.5,,b=0.5", "malformed --blend entry ''"),
+        ("=0.5", "malformed --blend entry '=0.5'"),
+        ("a=x", "--blend weight 'x' for 'a' is not a number"),
+        ("a=-1,b=2", "--blend weight for 'a' must be a finite number >= 0, not -1"),
+        ("a=nan", "--blend weight for 'a' must be a finite number >= 0, not nan"),
+        ("a=inf", "--blend weight for 'a' must be a finite number >= 0, not inf"),
+        ("a=0,b=0", "--blend weights sum to zero"),
+        ("a=1,a=2", "'a' appears twice in --blend"),
+    ],
+)
+def test_parse_blend_rejects_bad_input(text, message):
+    with pytest.raises(UsageError) as info:
+        parse_blend(text)
+    assert info.value.message.startswith(message)
+    assert info.value.hint
+
+
+def test_like_draws_one_work_reproducibly_from_the_seed(corpus, home):
+    db, ids = corpus
+    draws = [pick_works(db, home, like=["picasso"], seed=s)[0].work_id for s in range(12)]
+    assert draws == [pick_works(db, home, like=["pablo-picasso"], seed=s)[0].work_id for s in range(12)]
+    assert set(draws) == set(ids["pablo-picasso"])  # both works come up across seeds
+    pick = pick_works(db, home, like=["picasso"], seed=3)[0]
+    assert pick.weight == 1.0 and pick.artist == "pablo-picasso" and pick.path.is_file()
+    assert pick.sha256 == db["works"].get(pick.work_id)["sha256"]
+
+
+def test_works_k_splits_the_artist_share(corpus, home):
+    db, ids = corpus
+    picks = pick_works(db, home, like=["pablo-picasso", "vincent-van-gogh"], works=2, seed=0)
+    assert sorted(p.work_id for p in picks if p.artist == "pablo-picasso") == sorted(ids["pablo-picasso"])
+    assert [p.weight for p in picks] == [0.25, 0.25, 0.5]  # van Gogh has one work: it takes his whole half
+
+
+def test_duplicates_are_never_drawn(corpus, home):
+    db, ids = corpus
+    duplicate = next(db["works"].rows_where("duplicate_of IS NOT NULL"))["id"]
+    drawn = {p.work_id for s in range(10) for p in pick_works(db, home, like=["william-turner"], works=2, seed=s)}
+    assert drawn and duplicate not in drawn
+
+
+def test_filters_narrow_the_draw(corpus, home):
+    db, _ = corpus
+    assert {pick_works(db, home, like=["picasso"], filters=Filters(years="1905-1908"), seed=s)[0].title for s in range(6)} == {"Self portrait 1907"}
+    assert {pick_works(db, home, like=["picasso"], filters=Filters(style="cubism"), seed=s)[0].title for s in range(6)} == {"Seated nude 1910"}
+    with pytest.raises(NotFoundError, match="artist 'pablo-picasso' has no downloaded works matching --years 1800-1850"):
+        pick_works(db, home, like=["picasso"], filters=Filters(years="1800-1850"))
+
+
+def test_blend_mixes_artists_and_work_ids(corpus, home):
+    db, ids = corpus
+    work = ids["edvard-munch"][0]
+    picks = pick_works(db, home, blend=f"pablo-picasso=0.7,{work}=0.3", seed=1)
+    assert [p.weight for p in picks] == pytest.approx([0.7, 0.3])
+    assert picks[0].artist == "pablo-picasso" and picks[1].work_id == work
+
+
+def test_unknown_artist_offline_is_not_found(corpus, home):
+    db, _ = corpus
+    with pytest.raises(NotFoundError) as info:
+        pick_works(db, home, like=["rembrandt"], offline=True, fetch=lambda name: pytest.fail("fetched while offline"))
+    assert info.value.message == "no artist 'rembrandt' in the catalog (offline, so not fetched from WikiArt)"
+
+
+def test_unknown_artist_online_is_fetched_through_the_hook(corpus, home, paintings):
+    db, _ = corpus
+    db["works"].delete_where("artist = ?", ["henri-matisse"])
+    db["artists"].delete("henri-matisse")
+    fetched = []
+
+    def fetch(name):
+        fetched.append(name)
+        register_paintings(home, paintings, ["henri-matisse"])
+
+    picks = pick_works(db, home, like=["henri-matisse"], fetch=fetch)
+    assert fetched == ["henri-matisse"] and picks[0].artist == "henri-matisse"
+
+
+def test_without_a_fetch_hook_a_missing_artist_says_how_to_add_it(corpus, home):
+    db, _ = corpus
+    with pytest.raises(NotFoundError) as info:
+        pick_works(db, home, like=["rembrandt"])
+    assert "artstyle corpus add rembrandt" in info.value.hint
+
+
+def test_artist_without_downloaded_works(home, paintings):
+    register_paintings(home, paintings, ["henri-matisse"], status="listed")
+    db = catalog.open_catalog(home / "catalog.db")
+    with pytest.raises(NotFoundError, match="artist 'henri-matisse' has no downloaded works$"):
+        pick_works(db, home, like=["matisse"])
+
+
+def test_like_and_blend_are_exclusive_and_works_positive(corpus, home):
+    db, _ = corpus
+    with pytest.raises(UsageError, match="give either --like or --blend"):
+        pick_works(db, home, like=["picasso"], blend="a=1")
+    with pytest.raises(UsageError, match="--works must be at least 1, not 0"):
+        pick_works(db, home, like=["picasso"], works=0)
+
+
+def test_default_fetch_without_the_corpus_module_says_how_to_add(monkeypatch, settings):
+    import sys
+
+    from artstyle.paint import default_fetch
+
+    monkeypatch.setitem(sys.modules, "artstyle.corpus", None)  # as before the corpus module exists
+    with pytest.raises(NotFoundError) as info:
+        default_fetch(settings)("rembrandt")
+    assert info.value.message == "no artist 'rembrandt' in the catalog"
+    assert "artstyle corpus add rembrandt" in info.value.hint
+
+
+def test_blend_with_an_unknown_entry_offline_is_not_found(corpus, home):
+    db, _ = corpus
+    with pytest.raises(NotFoundError, match="no artist 'local-ffffffffffffffff' in the catalog"):
+        pick_works(db, home, blend="pablo-picasso=0.5,local-ffffffffffffffff=0.5", offline=True)
