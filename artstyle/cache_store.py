@@ -32,7 +32,6 @@ import torch
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
-from .errors import StorageError
 from .files import atomic_write_bytes
 
 FORMAT_VERSION = "1"
@@ -145,28 +144,16 @@ def decode_entry(data: bytes, key: str) -> Targets:
     return {layer: _unpack(tensors[layer], layout[layer]["packing"], layout[layer]["channels"]) for layer in layers}
 
 
-def read_metadata(path: Path) -> dict:
-    """The header metadata of an entry file (no payload check); CorruptEntry when unreadable."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(8)
-            size = int.from_bytes(head, "little") if len(head) == 8 else -1
-            body = handle.read(size) if 0 <= size < (1 << 26) else b""
-    except OSError as exc:
-        raise CorruptEntry(f"cannot read ({exc.strerror})") from exc
-    return _header(head + body).get("__metadata__") or {}
-
-
 def write_entry(path: Path, data: bytes) -> None:
     atomic_write_bytes(path, data)
 
 
 def read_entry(path: Path, key: str) -> Targets:
-    """Load and check one entry file; CorruptEntry when missing parts or not trustworthy."""
+    """Load and check one entry file; CorruptEntry when missing, unreadable or not trustworthy."""
     try:
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise CorruptEntry("file is missing") from exc
-    except OSError as exc:
-        raise StorageError(f"cannot read cache entry {path}: {exc.strerror}", hint="check the data home's permissions") from exc
+    except OSError as exc:  # unreadable is as good as missing: the caller recomputes
+        raise CorruptEntry(f"cannot read it ({exc.strerror})") from exc
     return decode_entry(data, key)

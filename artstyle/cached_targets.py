@@ -29,11 +29,12 @@ from torch import Tensor
 from .cache import KIND_IMAGE, KIND_PALETTE, KIND_WORK, StyleCache, cached_aggregate
 from .cache_key import TargetSpec, exact_stats
 from .cache_store import CorruptEntry, StoreOptions, read_entry
-from .catalog import query_works, resolve_artist
+from .catalog import open_catalog, query_works, resolve_artist
 from .color import ColorMode, lab_stats
 from .errors import InputError, NotFoundError
 from .features import FeatureNet
-from .files import decode_image, sha256_bytes, sha256_file
+from .files import decode_image, load_image, sha256_bytes, sha256_file
+from .settings import Settings
 from .targets import TargetConfig, compute_style_targets, prepare_style
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,40 @@ def cached_palettes(sources: Sequence[StyleSource], config: TargetConfig, *, cac
                                      config=_config_document(spec, source))
         out.append(entry[PALETTE][None])
     return out
+
+
+class CachedTargets:
+    """The target provider ``paint`` uses: ``provider(pick, config, stats, net)`` through the cache.
+
+    Built once per request on the data home of ``settings``; the device LRU
+    behind it is the process-wide one, so a batch of requests shares it.
+    """
+
+    def __init__(self, settings: Settings, device: torch.device | str) -> None:
+        self.home = Path(settings.home)
+        self.cache = StyleCache(self.home, open_catalog(settings.catalog_path), device)
+
+    def __call__(self, pick, config: TargetConfig, stats: Tensor | None, net: FeatureNet) -> Targets:
+        return cached_style_targets(net, [self.source(pick)], config, stats, cache=self.cache)[0]
+
+    def palette(self, pick, config: TargetConfig) -> Tensor:
+        """The pick's own lαβ statistics [1,2,3] (for ``--color reinhard-inverse``)."""
+        return cached_palettes([self.source(pick)], config, cache=self.cache)[0]
+
+    @staticmethod
+    def source(pick) -> StyleSource:
+        """A sampler ``StylePick`` (catalogued work or explicit file) as a StyleSource."""
+        path = Path(pick.path)
+        catalogued = pick.artist is not None and pick.sha256
+        return StyleSource(path=path, sha256=pick.sha256 or sha256_file(path),
+                           work_id=pick.work_id if catalogued else None, artist=pick.artist)
+
+
+def palette_of(provider, pick, config: TargetConfig, device: torch.device | str) -> Tensor:
+    """A pick's own palette through ``provider.palette`` when it has one, else computed from the image."""
+    if hasattr(provider, "palette"):
+        return provider.palette(pick, config)
+    return lab_stats(prepare_style(load_image(pick.path), config, None, device))
 
 
 # --- cache build --------------------------------------------------------------------------

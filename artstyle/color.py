@@ -45,6 +45,7 @@ class ColorMode(str, Enum):
     reinhard = "reinhard"  # recolour the style images to the photo's lαβ statistics
     luminance = "luminance"  # transfer luminance only; keep the photo's colours exactly
     none = "none"  # take the work's own palette
+    reinhard_inverse = "reinhard-inverse"  # recolour the photo to the work's palette and back (artstyle.recolor)
 
 
 def _apply(matrix: Tensor, images: Tensor) -> Tensor:

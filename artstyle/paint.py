@@ -37,6 +37,8 @@ from .optimize import Init, OptimizeConfig, OptimizeResult, OptimizerChoice, Ste
 from .provenance import library_versions, record_run, sidecar_path, trace_summary, write_outputs
 from .sampler import FETCH_LIMIT, FetchHook, Filters, StylePick, pick_works
 from .settings import Settings
+from .cached_targets import CachedTargets, palette_of
+from .recolor import inverse_maps
 from .targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
 
 TargetProvider = Callable[[StylePick, TargetConfig, "Tensor | None", FeatureNet], dict[str, Tensor]]
@@ -55,7 +57,7 @@ class PaintOptions:
     style_layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS
     style_layer_weights: tuple[float, ...] | None = None  # per style layer; equal when None
     pooling: Pooling = Pooling.max
-    color: ColorMode = ColorMode.reinhard
+    color: ColorMode = ColorMode.reinhard_inverse  # cacheable, and as close to the photo's colours (README: Style cache)
     optimizer: OptimizerChoice = OptimizeConfig.optimizer
     iterations: int = OptimizeConfig.iterations
     init: Init = OptimizeConfig.init
@@ -287,7 +289,7 @@ def paint(
         {"setup": time.perf_counter() - started},
     )
     with _deterministic(device):
-        image, result = _run(job, targets or compute_targets, callback)
+        image, result = _run(job, targets or CachedTargets(settings, device), callback)  # the style cache (cached_targets)
     return _finish(settings, job, image, _record(job, image, result), started)
 
 
@@ -343,9 +345,13 @@ def _run(job: _Job, provider: TargetProvider, callback) -> tuple[Image.Image, Op
     content = image_to_tensor(job.content_image, opts.size).to(job.device)  # [1,3,H,W]
     luminance_only = opts.color is ColorMode.luminance
     start = grey_rgb(luminance(content)) if luminance_only else content  # Gatys et al. 2016: paint the luminance
+    if opts.color is ColorMode.reinhard_inverse:  # Reinhard on the photo's side, so the targets stay cacheable
+        palettes = [palette_of(provider, pick, job.target_config, job.device) for pick in job.picks]
+        start, unmap = inverse_maps(content, palettes, [pick.weight for pick in job.picks])
     objective = _objective(job, start, color_stats(content, opts.color), provider)
     job.timings["targets"] = time.perf_counter() - t0
     finish = (lambda x: with_chroma(luminance(x), content)) if luminance_only else (lambda x: x.clamp(0, 1))
+    finish = unmap if opts.color is ColorMode.reinhard_inverse else finish
     step_callback = _with_snapshots(callback, job.output, opts.save_every, finish)
     result = optimize(objective, start, opts.optimize_config(), seed=job.seed, callback=step_callback)
     job.timings["optimize"] = result.seconds

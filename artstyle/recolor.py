@@ -21,12 +21,12 @@ and the README's "Style cache" section.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 from torch import Tensor
 
-from .color import lab_to_rgb, rgb_to_lab
+from .color import lab_stats, lab_to_rgb, rgb_to_lab
 
 EPS = 1e-8
 
@@ -59,3 +59,14 @@ def to_palette(content: Tensor, content_stats: Tensor, palette: Tensor) -> Tenso
 def from_palette(image: Tensor, content_stats: Tensor, palette: Tensor) -> Tensor:
     """Step 3: the exact inverse of :func:`to_palette` applied to the optimised image."""
     return lab_affine(image, palette, content_stats)
+
+
+def inverse_maps(content: Tensor, palettes: Sequence[Tensor], weights: Sequence[float]) -> tuple[Tensor, Callable[[Tensor], Tensor]]:
+    """(the content [1,3,H,W] in the works' palette, the map that takes an optimised image back)."""
+    content_stats = lab_stats(content)  # [1,2,3]
+    palette = mixture_stats(palettes, weights).to(content)
+
+    def finish(image: Tensor) -> Tensor:
+        return from_palette(image.clamp(0, 1), content_stats, palette)
+
+    return to_palette(content, content_stats, palette), finish

@@ -102,6 +102,12 @@ def test_build_list_and_rebuild(cli, corpus):
     assert again.stdout.splitlines()[0] == "2 works of pablo-picasso: 0 built, 2 already cached, 0 failed"
     other = cli("--weights", "random", "--device", "cpu", "cache", "build", "pablo-picasso", "--size", "64", "--style-scale", "0.5")
     assert other.stdout.splitlines()[0] == "2 works of pablo-picasso: 2 built, 0 already cached, 0 failed"
+    layers = cli("--weights", "random", "cache", "build", "pablo-picasso", "--size", "64", "--style-layers", "relu1_1,relu2_1")
+    assert layers.stdout.splitlines()[0] == "2 works of pablo-picasso: 2 built, 0 already cached, 0 failed"
+    rows = json.loads(cli("cache", "list", "--json").stdout)
+    assert ["relu1_1", "relu2_1"] in [r["config"]["layers"] for r in rows if r["kind"] == "work"]
+    bad = cli("--weights", "random", "cache", "build", "pablo-picasso", "--style-layers", "relu9_9")
+    assert bad.exit_code == 2 and bad.stderr.startswith("error: unknown VGG-19 layer(s): relu9_9")
 
 
 def test_build_fp16_triangle_and_aggregate(cli, home, corpus):

@@ -16,7 +16,8 @@ from ..cache_store import StoreOptions
 from ..cached_targets import build_cache
 from ..catalog import open_catalog
 from ..device import resolve_device
-from ..features import Pooling, load_feature_net
+from ..features import Pooling, check_layers, load_feature_net
+from ..paint import PaintOptions
 from ..targets import TargetConfig
 from .common import note, print_json, progress, settings_of
 
@@ -82,9 +83,12 @@ def clear_command(
 def build_command(
     ctx: typer.Context,
     artists: Annotated[list[str], typer.Argument(help="Artists whose downloaded works to process (slug, name or unique part).")],
-    size: Annotated[int, typer.Option(min=1, help="Style size: longest side in pixels, as `paint --size`.")] = TargetConfig.style_size,
-    style_scale: Annotated[float, typer.Option(min=0.01, help="Style images are resized to size × scale, as `paint --style-scale`.")] = TargetConfig.style_scale,
-    pooling: Annotated[Pooling, typer.Option(help="VGG-19 pooling, as `paint --pooling`.")] = TargetConfig.pooling,
+    size: Annotated[int, typer.Option(min=1, help="Style size: longest side in pixels, as `paint --size`.")] = PaintOptions.size,
+    style_scale: Annotated[float, typer.Option(min=0.01, help="Style images are resized to size × scale, as `paint --style-scale`.")] = PaintOptions.style_scale,
+    pooling: Annotated[Pooling, typer.Option(help="VGG-19 pooling, as `paint --pooling`.")] = PaintOptions.pooling,
+    style_layers: Annotated[
+        Optional[str], typer.Option(help="Style layers, comma-separated, as `paint --style-layers`.", show_default=",".join(PaintOptions.style_layers))
+    ] = None,
     fp16: Annotated[bool, typer.Option("--fp16", help="Store half-precision entries (half the bytes; ~1e-3 relative error).")] = False,
     triangle: Annotated[bool, typer.Option("--triangle", help="Store only the upper triangle of each Gram (half the bytes, exact).")] = False,
     aggregate: Annotated[bool, typer.Option("--aggregate", help="Also store each artist's mean over all its works.")] = False,
@@ -96,7 +100,8 @@ def build_command(
     settings = settings_of(ctx)
     db = open_catalog(settings.catalog_path, create=False)
     device = resolve_device(settings.device)
-    config = TargetConfig(style_size=size, style_scale=style_scale, pooling=pooling)
+    layers = tuple(name.strip() for name in style_layers.split(",") if name.strip()) if style_layers else PaintOptions.style_layers
+    config = TargetConfig(layers=check_layers(layers), style_size=size, style_scale=style_scale, pooling=pooling)
     net = load_feature_net(settings.weights, config.layers, config.pooling, device)
     cache = StyleCache(settings.home, db, device, options=StoreOptions(fp16=fp16, triangle=triangle))
     with ExitStack() as stack:

@@ -98,7 +98,7 @@ def paint_command(
     content_layers: Annotated[Optional[str], typer.Option(help="Content layers, comma-separated.", show_default=",".join(_DEFAULTS["content_layers"]), rich_help_panel=_OPT)] = None,
     style_layers: Annotated[Optional[str], typer.Option(help="Style layers, comma-separated.", show_default=",".join(_DEFAULTS["style_layers"]), rich_help_panel=_OPT)] = None,
     pooling: Annotated[Pooling, typer.Option(help="VGG pooling (Gatys et al. prefer avg).", rich_help_panel=_OPT)] = _DEFAULTS["pooling"],
-    color: Annotated[ColorMode, typer.Option(help="reinhard: photo's palette; luminance: photo's exact colours; none: the work's.", rich_help_panel=_OPT)] = _DEFAULTS["color"],
+    color: Annotated[ColorMode, typer.Option(help="reinhard-inverse: photo's palette, cacheable; reinhard: photo's palette (seed paper); luminance: photo's exact colours; none: the work's.", rich_help_panel=_OPT)] = _DEFAULTS["color"],
     tolerance: Annotated[float, typer.Option(help="Stop early when the loss improves less than this (relative); 0 never stops.", rich_help_panel=_OPT)] = _DEFAULTS["tolerance"],
     save_every: Annotated[int, typer.Option(help="Also write every N-th iterate beside the output (0: never).", rich_help_panel=_OUT)] = _DEFAULTS["save_every"],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output image (.png, .jpg or .webp).", show_default="PHOTO.ARTIST.png beside the photo", rich_help_panel=_OUT)] = None,
