@@ -34,16 +34,13 @@ import sqlite_utils
 
 from . import catalog, manifest
 from .batch_inputs import Job, StyleRequest, batch_id, expand_inputs, hash_photos, plan_jobs, style_requests
-from .cache import StyleCache
-from .cached_targets import StyleSource, cached_style_targets
+from .cached_targets import CachedTargets
 from .device import resolve_device
 from .errors import UsageError
-from .files import sha256_file
 from .gallery import Entry, Work, write_gallery
 from .optimize import Step
-from .paint import PaintOptions, TargetProvider, _options, paint
+from .paint import PaintOptions, _options, compute_targets, paint
 from .provenance import record_run, sidecar_path, write_outputs
-from .sampler import StylePick
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,20 +58,6 @@ class BatchReport:
     failed: list[dict] = field(default_factory=list)  # jobs rows (input_path, request, reason...)
     gallery: Path | None = None
     contact_sheet: Path | None = None
-
-
-def cache_provider(cache: StyleCache) -> TargetProvider:
-    """A ``paint`` target provider that goes through the style cache."""
-
-    def provide(pick: StylePick, config, stats, net):
-        catalogued = not pick.work_id.startswith("file:")
-        source = StyleSource(
-            path=Path(pick.path), sha256=pick.sha256 or sha256_file(pick.path),
-            work_id=pick.work_id if catalogued else None, artist=pick.artist,
-        )
-        return cached_style_targets(net, [source], config, stats, cache=cache)[0]
-
-    return provide
 
 
 def _paint_request(db: sqlite_utils.Database, request: StyleRequest) -> dict:
@@ -187,7 +170,8 @@ def run_batch(
     counts = manifest.open_batch(db, bid, params, out_dir, jobs)
     if on_plan is not None:
         on_plan(len(jobs), counts["done"])
-    provider = cache_provider(StyleCache(settings.home, db, resolve_device(settings.device))) if use_cache else None
+    # One provider for the whole batch, so every job shares its cache handle and device memory.
+    provider = CachedTargets(settings, resolve_device(settings.device)) if use_cache else compute_targets
     while (job := manifest.claim_job(db, bid)) is not None:
         if on_job_start is not None:
             on_job_start(job)
