@@ -33,10 +33,11 @@ from .errors import InputError, UsageError
 from .features import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureNet, Pooling, check_layers, load_feature_net
 from .files import SAVE_FORMATS, load_image, save_image, sha256_bytes, sha256_file
 from .losses import build_objective
-from .optimize import Init, OptimizeConfig, OptimizerChoice, Step, check_iterations, optimize
+from .optimize import Init, OptimizeConfig, OptimizeResult, OptimizerChoice, Step, check_iterations, optimize
 from .provenance import library_versions, record_run, sidecar_path, trace_summary, write_outputs
 from .sampler import FETCH_LIMIT, FetchHook, Filters, StylePick, pick_works
 from .settings import Settings
+from .speed import Precision, check_scales, fast_net, split_iterations, upsample
 from .targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
 
 TargetProvider = Callable[[StylePick, TargetConfig, "Tensor | None", FeatureNet], dict[str, Tensor]]
@@ -62,10 +63,18 @@ class PaintOptions:
     tolerance: float = OptimizeConfig.tolerance
     learning_rate: float = OptimizeConfig.learning_rate
     save_every: int = 0  # write every N-th iterate beside the output (0: never)
+    # speed paths (artstyle.speed; measured by scripts/bench.py)
+    precision: Precision = Precision.fp32  # bf16: autocast network forward, Grams and losses in fp32
+    channels_last: bool = True  # NHWC network and image
+    compile: bool = False  # torch.compile the feature net
+    scales: tuple[float, ...] = (1.0,)  # coarse-to-fine: increasing fractions of size, ending at 1
+    fine_share: float = 0.25  # share of the iterations at full size when there are several scales
+    cudnn_benchmark: bool = False  # CUDA only: autotuned cuDNN kernels, faster but not bitwise reproducible
 
     def __post_init__(self) -> None:
         coerce = object.__setattr__
-        for name, kind in (("pooling", Pooling), ("color", ColorMode), ("optimizer", OptimizerChoice), ("init", Init)):
+        for name, kind in (("pooling", Pooling), ("color", ColorMode), ("optimizer", OptimizerChoice), ("init", Init),
+                           ("precision", Precision)):
             coerce(self, name, _choice(kind, getattr(self, name), name))
         coerce(self, "content_layers", check_layers(tuple(self.content_layers)))
         coerce(self, "style_layers", check_layers(tuple(self.style_layers)))
@@ -76,6 +85,9 @@ class PaintOptions:
             _check_weight(name, getattr(self, name))
         if self.style_scale <= 0:
             raise UsageError(f"--style-scale must be positive, not {self.style_scale}", hint="use e.g. --style-scale 1")
+        coerce(self, "scales", check_scales(self.scales))
+        if not (0 < self.fine_share <= 1):
+            raise UsageError(f"--fine-share must be in (0, 1], not {self.fine_share}", hint="use e.g. --fine-share 0.25")
         if self.save_every < 0:
             raise UsageError(f"--save-every must be 0 or more, not {self.save_every}", hint="use e.g. --save-every 50")
         if self.style_layer_weights is not None:
@@ -98,8 +110,9 @@ class PaintOptions:
 
     def as_dict(self) -> dict:
         data = asdict(self)
-        for name in ("pooling", "color", "optimizer", "init"):
+        for name in ("pooling", "color", "optimizer", "init", "precision"):
             data[name] = getattr(self, name).value
+        data["scales"] = list(self.scales)
         return data
 
 
@@ -206,13 +219,15 @@ def _device_of(net: FeatureNet) -> torch.device:
 
 
 @contextlib.contextmanager
-def _deterministic(device: torch.device) -> Iterator[None]:
-    """cuDNN's fastest kernels are not reproducible; ask for the deterministic ones while painting."""
+def _deterministic(device: torch.device, benchmark: bool = False) -> Iterator[None]:
+    """cuDNN's fastest kernels are not reproducible: deterministic ones while painting, unless
+    ``benchmark`` (``cudnn_benchmark``) trades bitwise reproducibility for autotuned speed.
+    CPU runs are unaffected (and stay bitwise reproducible)."""
     if device.type != "cuda":
         yield
         return
     saved = torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark
-    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = not benchmark, benchmark
     try:
         yield
     finally:
@@ -281,7 +296,7 @@ def paint(
     device = resolve_device(settings.device)
     net = load_feature_net(settings.weights, opts.style_layers + opts.content_layers, opts.pooling, device)
     timings = {"setup": time.perf_counter() - started}
-    with _deterministic(device):
+    with _deterministic(device, opts.cudnn_benchmark):
         image, result, target_config = _run(net, content_image, picks, opts, seed, device, targets, callback, output, timings)
     record = _record(
         content_path, content_sha, content_image, image, picks, opts, target_config, seed, device, net, result, timings,
@@ -300,26 +315,69 @@ def _picks(settings, like, blend, style_images, style_weights, works, filters, s
 
 
 def _run(net, content_image, picks, opts, seed, device, provider, callback, output, timings):
-    """Targets, objective and optimisation -> (final PIL image, OptimizeResult, TargetConfig)."""
-    t0 = time.perf_counter()
+    """Targets, objective and optimisation, scale by scale -> (final PIL image, OptimizeResult, TargetConfig).
+
+    With one scale (the default) this is one optimisation at ``opts.size``; with
+    several, each scale's iterate is upsampled to start the next (artstyle.speed).
+    """
     content = image_to_tensor(content_image, opts.size).to(device)  # [1,3,H,W]
+    finish = (lambda x: with_chroma(luminance(x), content)) if opts.color is ColorMode.luminance else (lambda x: x.clamp(0, 1))
+    full_size = lambda x: finish(upsample(x, content.shape[2], content.shape[3]))  # noqa: E731
+    step_net = fast_net(net, opts.precision, opts.channels_last, opts.compile)
+    stats = color_stats(content, opts.color)  # the full-size photo's colours at every scale
+    plan = [(scale, n) for scale, n in zip(opts.scales, split_iterations(opts.iterations, opts.scales, opts.fine_share))
+            if n > 0 or scale == 1.0]
+    timings["targets"], results, image, config = 0.0, [], None, None
+    for scale, iterations in plan:
+        stage = opts if scale == 1.0 else replace(opts, size=max(1, round(opts.size * scale)), scales=(1.0,))
+        t0 = time.perf_counter()
+        objective, start, config = _stage(net, step_net, content_image, picks, stage, stats, device, provider)
+        timings["targets"] += time.perf_counter() - t0
+        optimize_config = replace(stage.optimize_config(), iterations=iterations)
+        if image is not None:  # continue from the previous scale's iterate
+            start, optimize_config = upsample(image, start.shape[2], start.shape[3]), replace(optimize_config, init=Init.content)
+        offset = sum(r.iterations for r in results)
+        step_callback = _offset(_with_snapshots(callback, output, opts.save_every, full_size), offset, opts.iterations)
+        result = optimize(objective, start, optimize_config, seed=seed, callback=step_callback)
+        for entry in result.trace:
+            entry.update(iteration=entry["iteration"] + offset, size=stage.size)
+        results.append(result)
+        image = result.image
+    result = _combined(results)
+    timings["optimize"] = result.seconds
+    return tensor_to_image(finish(result.image)), result, config
+
+
+def _stage(net, step_net, content_image, picks, opts, stats, device, provider):
+    """One scale's objective (targets at that scale's style size) -> (objective, start image, TargetConfig)."""
+    content = image_to_tensor(content_image, opts.size).to(device)  # [1,3,h,w]
     start = grey_rgb(luminance(content)) if opts.color is ColorMode.luminance else content
     config = opts.target_config(net.weights_identity)
-    stats = color_stats(content, opts.color)
     style_targets = [(provider or compute_targets)(pick, config, stats, net) for pick in picks]
     with torch.no_grad():
         content_features = {layer: f.detach() for layer, f in net(start).items() if layer in opts.content_layers}
     layer_weights = dict(zip(opts.style_layers, opts.style_layer_weights or [1.0] * len(opts.style_layers)))
     objective = build_objective(
-        net, content_features, style_targets, [p.weight for p in picks], layer_weights,
+        step_net, content_features, style_targets, [p.weight for p in picks], layer_weights,
         content_weight=opts.content_weight, style_weight=opts.style_weight, tv_weight=opts.tv_weight,
     )
-    timings["targets"] = time.perf_counter() - t0
-    finish = (lambda x: with_chroma(luminance(x), content)) if opts.color is ColorMode.luminance else (lambda x: x.clamp(0, 1))
-    step_callback = _with_snapshots(callback, output, opts.save_every, finish)
-    result = optimize(objective, start, opts.optimize_config(), seed=seed, callback=step_callback)
-    timings["optimize"] = result.seconds
-    return tensor_to_image(finish(result.image)), result, config
+    return objective, start, config
+
+
+def _offset(callback, offset: int, total: int) -> Callable[[Step], None] | None:
+    """Report a later scale's steps with run-wide iteration numbers."""
+    if callback is None:
+        return None
+    return lambda step: callback(replace(step, iteration=step.iteration + offset, iterations=total))
+
+
+def _combined(results: list[OptimizeResult]) -> OptimizeResult:
+    """The scales' results as one: the last image, every step's trace, the summed time."""
+    last = results[-1]
+    return OptimizeResult(
+        image=last.image, trace=[t for r in results for t in r.trace], iterations=sum(r.iterations for r in results),
+        stopped_early=last.stopped_early, seconds=sum(r.seconds for r in results),
+    )
 
 
 def _with_snapshots(callback, output, every: int, finish) -> Callable[[Step], None] | None:
