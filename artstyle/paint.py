@@ -15,6 +15,7 @@ the optimiser's); the CLI reads them from there.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import secrets
 import time
@@ -30,7 +31,7 @@ from . import catalog
 from .color import ColorMode, grey_rgb, luminance, with_chroma
 from .device import resolve_device
 from .errors import InputError, UsageError
-from .features import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureNet, Pooling, check_layers, load_feature_net
+from .features import LAYER_INDEX, LAYER_NAMES, DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureNet, Pooling, check_layers, load_feature_net
 from .files import SAVE_FORMATS, load_image, save_image, sha256_bytes, sha256_file
 from .losses import build_objective
 from .optimize import Init, OptimizeConfig, OptimizeResult, OptimizerChoice, Step, check_iterations, optimize
@@ -40,6 +41,7 @@ from .settings import Settings
 from .speed import Precision, check_scales, fast_net, split_iterations, upsample
 from .targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
 
+log = logging.getLogger(__name__)
 TargetProvider = Callable[[StylePick, TargetConfig, "Tensor | None", FeatureNet], dict[str, Tensor]]
 
 
@@ -64,7 +66,7 @@ class PaintOptions:
     learning_rate: float = OptimizeConfig.learning_rate
     save_every: int = 0  # write every N-th iterate beside the output (0: never)
     # speed paths (artstyle.speed; measured by scripts/bench.py)
-    precision: Precision = Precision.fp32  # bf16: autocast network forward, Grams and losses in fp32
+    precision: Precision = Precision.bf16  # bf16: autocast network forward, Grams and losses in fp32 (fp32 where unsupported)
     channels_last: bool = True  # NHWC network and image
     compile: bool = False  # torch.compile the feature net
     scales: tuple[float, ...] = (1.0,)  # coarse-to-fine: increasing fractions of size, ending at 1
@@ -325,11 +327,8 @@ def _run(net, content_image, picks, opts, seed, device, provider, callback, outp
     full_size = lambda x: finish(upsample(x, content.shape[2], content.shape[3]))  # noqa: E731
     step_net = fast_net(net, opts.precision, opts.channels_last, opts.compile)
     stats = color_stats(content, opts.color)  # the full-size photo's colours at every scale
-    plan = [(scale, n) for scale, n in zip(opts.scales, split_iterations(opts.iterations, opts.scales, opts.fine_share))
-            if n > 0 or scale == 1.0]
     timings["targets"], results, image, config = 0.0, [], None, None
-    for scale, iterations in plan:
-        stage = opts if scale == 1.0 else replace(opts, size=max(1, round(opts.size * scale)), scales=(1.0,))
+    for stage, iterations in _plan(content_image, opts):
         t0 = time.perf_counter()
         objective, start, config = _stage(net, step_net, content_image, picks, stage, stats, device, provider)
         timings["targets"] += time.perf_counter() - t0
@@ -351,6 +350,7 @@ def _run(net, content_image, picks, opts, seed, device, provider, callback, outp
 def _stage(net, step_net, content_image, picks, opts, stats, device, provider):
     """One scale's objective (targets at that scale's style size) -> (objective, start image, TargetConfig)."""
     content = image_to_tensor(content_image, opts.size).to(device)  # [1,3,h,w]
+    _check_big_enough(content, opts)
     start = grey_rgb(luminance(content)) if opts.color is ColorMode.luminance else content
     config = opts.target_config(net.weights_identity)
     style_targets = [(provider or compute_targets)(pick, config, stats, net) for pick in picks]
@@ -362,6 +362,39 @@ def _stage(net, step_net, content_image, picks, opts, stats, device, provider):
         content_weight=opts.content_weight, style_weight=opts.style_weight, tv_weight=opts.tv_weight,
     )
     return objective, start, config
+
+
+def _plan(content_image: Image.Image, opts: PaintOptions) -> list[tuple[PaintOptions, int]]:
+    """(options at that size, iterations) per scale; a coarse scale with no iterations, or too small
+    for the layers, is skipped and its iterations go to the full size."""
+    stages, moved = [], 0
+    for scale, n in zip(opts.scales, split_iterations(opts.iterations, opts.scales, opts.fine_share)):
+        if scale == 1.0:
+            return stages + [(opts, n + moved)]
+        stage = replace(opts, size=max(1, round(opts.size * scale)), scales=(1.0,))
+        if n and min(image_to_tensor(content_image, stage.size).shape[2:]) >= _least_side(opts):
+            stages.append((stage, n))
+        else:
+            log.info("scale %s (%d px) skipped: too small for the layers, or no iterations", scale, stage.size)
+            moved += n
+    return stages
+
+
+def _least_side(opts: PaintOptions) -> int:
+    """VGG-19 halves the image at each pooling: the deepest layer needs at least 2^pools pixels a side."""
+    deepest = max(LAYER_INDEX[name] for name in opts.style_layers + opts.content_layers)
+    return 2 ** sum(1 for name in LAYER_NAMES[:deepest] if name.startswith("pool"))
+
+
+def _check_big_enough(content: Tensor, opts: PaintOptions) -> None:
+    least = _least_side(opts)
+    deepest = max(LAYER_INDEX[name] for name in opts.style_layers + opts.content_layers)
+    if min(content.shape[2:]) < least:
+        h, w = content.shape[2:]
+        raise UsageError(
+            f"a {w}x{h} px image is too small for layer {LAYER_NAMES[deepest]} (it needs at least {least} px a side)",
+            hint="use a larger --size, larger --scales, or shallower layers",
+        )
 
 
 def _offset(callback, offset: int, total: int) -> Callable[[Step], None] | None:

@@ -182,3 +182,28 @@ def test_cli_paints_coarse_to_fine_in_bf16(cli, tmp_path, home):
                  "--style-layers", ",".join(LAYERS), "--content-layers", "relu2_2")
     assert result.exit_code == 0, result.output
     assert Image.open(out).size == (32, 24)
+
+
+def test_batch_cli_takes_and_checks_the_speed_options(cli, tmp_path):
+    photo, _ = _images(tmp_path)
+    result = cli("batch", str(photo), "--like", "x", "--out", str(tmp_path / "out"), "--scales", "0.5")
+    assert result.exit_code == 2 and "error: --scales must increase and end at 1, not 0.5" in result.output
+    result = cli("batch", str(photo), "--like", "x", "--out", str(tmp_path / "out"), "--precision", "int8")
+    assert result.exit_code == 2
+
+
+def test_an_image_too_small_for_the_layers_is_a_usage_error(cli, tmp_path):
+    photo, style = _images(tmp_path)
+    result = cli("--weights", "random", "--device", "cpu", "paint", str(photo), "--style-image", str(style),
+                 "--size", "12", "--iterations", "2", "-o", str(tmp_path / "o.png"))
+    assert result.exit_code == 2
+    assert "error: a 12x9 px image is too small for layer relu5_1 (it needs at least 16 px a side)" in result.output
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_a_coarse_scale_too_small_is_skipped_and_its_iterations_run_at_full_size(settings, tmp_path):
+    steps = []
+    result = _paint(settings, tmp_path, scales=(0.25, 0.5, 1.0), fine_share=0.5, callback=lambda s: steps.append(s),
+                    style_layers=("relu1_1", "relu4_1"), content_layers=("relu4_1",))  # needs 8 px: 8x6 is too small
+    assert result.image.size == (32, 24)
+    assert [tuple(s.image.shape[2:]) for s in steps] == [(12, 16)] * 2 + [(24, 32)] * 6
