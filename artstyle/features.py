@@ -213,6 +213,7 @@ class FeatureNet(nn.Module):
         self.eval()
         # channels-last convolutions run about 2x faster on CPUs (oneDNN) and no slower on GPUs
         self.body.to(memory_format=torch.channels_last)
+        self.memory_format = torch.channels_last  # artstyle.speed runs a contiguous copy when asked
 
     @property
     def min_side(self) -> int:
@@ -232,7 +233,7 @@ class FeatureNet(nn.Module):
                 hint="use a larger --size or --style-scale, or shallower --style-layers",
             )
         wanted = {LAYER_INDEX[name]: name for name in self.layers}
-        x = ((images - self.mean) / self.std).contiguous(memory_format=torch.channels_last)
+        x = ((images - self.mean) / self.std).contiguous(memory_format=self.memory_format)
         out: dict[str, Tensor] = {}
         for index, module in enumerate(self.body):
             x = module(x)

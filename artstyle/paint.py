@@ -15,6 +15,7 @@ the optimiser's); the CLI reads them from there.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import secrets
 import time
@@ -27,7 +28,7 @@ from PIL import Image
 from torch import Tensor
 
 from . import catalog
-from .color import ColorMode, grey_rgb, luminance, with_chroma
+from .color import ColorMode, grey_rgb, lab_stats, luminance, with_chroma
 from .device import resolve_device
 from .errors import UsageError
 from .features import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureNet, Pooling, check_layers, load_feature_net
@@ -38,9 +39,11 @@ from .provenance import library_versions, record_run, sidecar_path, trace_summar
 from .sampler import FETCH_LIMIT, FetchHook, Filters, StylePick, pick_works
 from .settings import Settings
 from .cached_targets import CachedTargets, palette_of
-from .recolor import inverse_maps
+from .recolor import inverse_maps, mixture_stats, to_palette
+from .speed import Precision, check_scales, fast_net, split_iterations, upsample
 from .targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
 
+log = logging.getLogger(__name__)
 TargetProvider = Callable[[StylePick, TargetConfig, "Tensor | None", FeatureNet], dict[str, Tensor]]
 
 
@@ -64,10 +67,18 @@ class PaintOptions:
     tolerance: float = OptimizeConfig.tolerance
     learning_rate: float = OptimizeConfig.learning_rate
     save_every: int = 0  # write every N-th iterate beside the output (0: never)
+    # speed paths (artstyle.speed; measured by scripts/bench.py)
+    precision: Precision = Precision.bf16  # bf16: autocast network forward, Grams and losses in fp32 (fp32 where unsupported)
+    channels_last: bool = True  # NHWC network and image
+    compile: bool = False  # torch.compile the feature net
+    scales: tuple[float, ...] = (1.0,)  # coarse-to-fine: increasing fractions of size, ending at 1
+    fine_share: float = 0.25  # share of the iterations at full size when there are several scales
+    cudnn_benchmark: bool = False  # CUDA only: autotuned cuDNN kernels, faster but not bitwise reproducible
 
     def __post_init__(self) -> None:
         coerce = object.__setattr__
-        for name, kind in (("pooling", Pooling), ("color", ColorMode), ("optimizer", OptimizerChoice), ("init", Init)):
+        for name, kind in (("pooling", Pooling), ("color", ColorMode), ("optimizer", OptimizerChoice), ("init", Init),
+                           ("precision", Precision)):
             coerce(self, name, _choice(kind, getattr(self, name), name))
         coerce(self, "content_layers", check_layers(tuple(self.content_layers)))
         coerce(self, "style_layers", check_layers(tuple(self.style_layers)))
@@ -78,6 +89,9 @@ class PaintOptions:
             _check_weight(name, getattr(self, name))
         if self.style_scale <= 0:
             raise UsageError(f"--style-scale must be positive, not {self.style_scale}", hint="use e.g. --style-scale 1")
+        coerce(self, "scales", check_scales(self.scales))
+        if not (0 < self.fine_share <= 1):
+            raise UsageError(f"--fine-share must be in (0, 1], not {self.fine_share}", hint="use e.g. --fine-share 0.25")
         if self.save_every < 0:
             raise UsageError(f"--save-every must be 0 or more, not {self.save_every}", hint="use e.g. --save-every 50")
         if self.style_layer_weights is not None:
@@ -100,8 +114,9 @@ class PaintOptions:
 
     def as_dict(self) -> dict:
         data = asdict(self)
-        for name in ("pooling", "color", "optimizer", "init"):
+        for name in ("pooling", "color", "optimizer", "init", "precision"):
             data[name] = getattr(self, name).value
+        data["scales"] = list(self.scales)
         return data
 
 
@@ -208,13 +223,15 @@ def _device_of(net: FeatureNet) -> torch.device:
 
 
 @contextlib.contextmanager
-def _deterministic(device: torch.device) -> Iterator[None]:
-    """cuDNN's fastest kernels are not reproducible; ask for the deterministic ones while painting."""
+def _deterministic(device: torch.device, benchmark: bool = False) -> Iterator[None]:
+    """cuDNN's fastest kernels are not reproducible: deterministic ones while painting, unless
+    ``benchmark`` (``cudnn_benchmark``) trades bitwise reproducibility for autotuned speed.
+    CPU runs are unaffected (and stay bitwise reproducible)."""
     if device.type != "cuda":
         yield
         return
     saved = torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark
-    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = True, False
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = not benchmark, benchmark
     try:
         yield
     finally:
@@ -288,7 +305,7 @@ def paint(
         dict(like=like, blend=blend, style_images=[str(p) for p in style_images], works=works, style=style, genre=genre, years=years),
         {"setup": time.perf_counter() - started},
     )
-    with _deterministic(device):
+    with _deterministic(device, opts.cudnn_benchmark):
         image, result = _run(job, targets or CachedTargets(settings, device), callback)  # the style cache (cached_targets)
     return _finish(settings, job, image, _record(job, image, result), started)
 
@@ -325,37 +342,97 @@ def _picks(settings, like, blend, style_images, style_weights, works, filters, s
     return pick_works(db, settings.home, like=like, blend=blend, works=works, filters=filters, seed=seed, offline=offline, fetch=fetch)
 
 
-def _objective(job: _Job, start: Tensor, stats: Tensor | None, provider: TargetProvider):
-    """Style targets for every pick, content features of ``start`` [1,3,H,W], and the loss over them."""
-    opts, net = job.opts, job.net
-    style_targets = [provider(pick, job.target_config, stats, net) for pick in job.picks]
+def _objective(job: _Job, stage: PaintOptions, step_net, start: Tensor, stats: Tensor | None, provider: TargetProvider):
+    """One scale's loss: style targets at that scale's style size, content features of ``start`` [1,3,h,w]."""
+    config = stage.target_config(job.net.weights_identity)
+    style_targets = [provider(pick, config, stats, job.net) for pick in job.picks]
     with torch.no_grad():
-        content_features = {layer: f.detach() for layer, f in net(start).items() if layer in opts.content_layers}
-    layer_weights = dict(zip(opts.style_layers, opts.style_layer_weights or [1.0] * len(opts.style_layers)))
+        content_features = {layer: f.detach() for layer, f in job.net(start).items() if layer in stage.content_layers}
+    layer_weights = dict(zip(stage.style_layers, stage.style_layer_weights or [1.0] * len(stage.style_layers)))
     return build_objective(
-        net, content_features, style_targets, [p.weight for p in job.picks], layer_weights,
-        content_weight=opts.content_weight, style_weight=opts.style_weight, tv_weight=opts.tv_weight,
+        step_net, content_features, style_targets, [p.weight for p in job.picks], layer_weights,
+        content_weight=stage.content_weight, style_weight=stage.style_weight, tv_weight=stage.tv_weight,
     )
 
 
 def _run(job: _Job, provider: TargetProvider, callback) -> tuple[Image.Image, OptimizeResult]:
-    """Targets, objective and optimisation -> (final PIL image, OptimizeResult)."""
-    t0 = time.perf_counter()
+    """Targets, objective and optimisation, scale by scale -> (final PIL image, OptimizeResult).
+
+    With one scale (the default) this is one optimisation at ``opts.size``; with
+    several (coarse-to-fine), each scale's iterate is upsampled to start the next
+    (artstyle.speed). Colour maps are fixed once from the full-size photo, so every
+    scale paints toward the same palette and the result maps back exactly.
+    """
     opts = job.opts
     content = image_to_tensor(job.content_image, opts.size).to(job.device)  # [1,3,H,W]
-    luminance_only = opts.color is ColorMode.luminance
-    start = grey_rgb(luminance(content)) if luminance_only else content  # Gatys et al. 2016: paint the luminance
-    if opts.color is ColorMode.reinhard_inverse:  # Reinhard on the photo's side, so the targets stay cacheable
-        palettes = [palette_of(provider, pick, job.target_config, job.device) for pick in job.picks]
-        start, unmap = inverse_maps(content, palettes, [pick.weight for pick in job.picks])
-    objective = _objective(job, start, color_stats(content, opts.color), provider)
-    job.timings["targets"] = time.perf_counter() - t0
-    finish = (lambda x: with_chroma(luminance(x), content)) if luminance_only else (lambda x: x.clamp(0, 1))
-    finish = unmap if opts.color is ColorMode.reinhard_inverse else finish
-    step_callback = _with_snapshots(callback, job.output, opts.save_every, finish)
-    result = optimize(objective, start, opts.optimize_config(), seed=job.seed, callback=step_callback)
+    stats = color_stats(content, opts.color)  # the full-size photo's colours at every scale
+    recolor, finish = _colour_maps(job, content, provider)
+    full_size = lambda x: finish(upsample(x, content.shape[2], content.shape[3]))  # noqa: E731
+    step_net = fast_net(job.net, opts.precision, opts.channels_last, opts.compile)
+    job.timings["targets"], results, image = 0.0, [], None
+    for stage, iterations in _plan(job.content_image, opts, job.net.min_side):
+        t0 = time.perf_counter()
+        start = recolor(image_to_tensor(job.content_image, stage.size).to(job.device))
+        objective = _objective(job, stage, step_net, start, stats, provider)
+        job.timings["targets"] += time.perf_counter() - t0
+        config = replace(stage.optimize_config(), iterations=iterations)
+        if image is not None:  # continue from the previous scale's iterate
+            start, config = upsample(image, start.shape[2], start.shape[3]), replace(config, init=Init.content)
+        offset = sum(r.iterations for r in results)
+        step_callback = _offset(_with_snapshots(callback, job.output, opts.save_every, full_size), offset, opts.iterations)
+        result = optimize(objective, start, config, seed=job.seed, callback=step_callback)
+        for entry in result.trace:
+            entry.update(iteration=entry["iteration"] + offset, size=stage.size)
+        results.append(result)
+        image = result.image
+    result = _combined(results)
     job.timings["optimize"] = result.seconds
     return tensor_to_image(finish(result.image)), result
+
+
+def _colour_maps(job: _Job, content: Tensor, provider: TargetProvider):
+    """(photo -> start image, optimised image -> output) for the colour mode, fixed from the full-size photo."""
+    color = job.opts.color
+    if color is ColorMode.reinhard_inverse:  # Reinhard on the photo's side, so the targets stay cacheable
+        palettes = [palette_of(provider, pick, job.target_config, job.device) for pick in job.picks]
+        _, unmap = inverse_maps(content, palettes, [pick.weight for pick in job.picks])
+        photo, palette = lab_stats(content), mixture_stats(palettes, [pick.weight for pick in job.picks]).to(content)
+        return (lambda x: to_palette(x, photo, palette)), unmap
+    if color is ColorMode.luminance:  # Gatys et al. 2016: paint the luminance, keep the photo's colours
+        return (lambda x: grey_rgb(luminance(x))), (lambda x: with_chroma(luminance(x), content))
+    return (lambda x: x), (lambda x: x.clamp(0, 1))
+
+
+def _plan(content_image: Image.Image, opts: PaintOptions, min_side: int) -> list[tuple[PaintOptions, int]]:
+    """(options at that size, iterations) per scale; a coarse scale with no iterations, or too small
+    for the layers, is skipped and its iterations go to the full size."""
+    stages, moved = [], 0
+    for scale, n in zip(opts.scales, split_iterations(opts.iterations, opts.scales, opts.fine_share)):
+        if scale == 1.0:
+            return stages + [(opts, n + moved)]
+        stage = replace(opts, size=max(1, round(opts.size * scale)), scales=(1.0,))
+        if n and min(image_to_tensor(content_image, stage.size).shape[2:]) >= min_side:
+            stages.append((stage, n))
+        else:
+            log.info("scale %s (%d px) skipped: too small for the layers, or no iterations", scale, stage.size)
+            moved += n
+    return stages
+
+
+def _offset(callback, offset: int, total: int) -> Callable[[Step], None] | None:
+    """Report a later scale's steps with run-wide iteration numbers."""
+    if callback is None:
+        return None
+    return lambda step: callback(replace(step, iteration=step.iteration + offset, iterations=total))
+
+
+def _combined(results: list[OptimizeResult]) -> OptimizeResult:
+    """The scales' results as one: the last image, every step's trace, the summed time."""
+    last = results[-1]
+    return OptimizeResult(
+        image=last.image, trace=[t for r in results for t in r.trace], iterations=sum(r.iterations for r in results),
+        stopped_early=last.stopped_early, seconds=sum(r.seconds for r in results),
+    )
 
 
 def _with_snapshots(callback, output: Path | None, every: int, finish) -> Callable[[Step], None] | None:

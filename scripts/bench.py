@@ -37,10 +37,34 @@ SHARED = Path(os.environ.get("ARTSTYLE_SHARED", REPO.parent / "shared"))
 
 # Configurations measured; each key is an option of artstyle.paint.PaintOptions
 # (new speed paths join here as they land in the library).
+# Each speed path (artstyle.speed) appears on and off: fp32-lbfgs is every path off
+# except channels_last (the library's historical default), nchw turns that off.
 CONFIGS: dict[str, dict] = {
+    "default": {},  # paint's defaults, tolerance included
     "fp32-lbfgs": {"optimizer": "lbfgs"},
     "fp32-adam": {"optimizer": "adam"},
+    "fp32-nchw": {"channels_last": False},
+    "bf16-lbfgs": {"precision": "bf16"},
+    "fp32-compile": {"compile": True},
+    "bf16-compile": {"precision": "bf16", "compile": True},
+    "fp32-c2f": {"scales": (0.5, 1.0), "fine_share": 0.25},
+    "bf16-c2f": {"precision": "bf16", "scales": (0.5, 1.0), "fine_share": 0.25},
+    "bf16-c2f3": {"precision": "bf16", "scales": (0.25, 0.5, 1.0), "fine_share": 0.2},
+    "fp32-tol": {"tolerance": 1e-5},
+    "bf16-c2f-tol": {"precision": "bf16", "scales": (0.5, 1.0), "fine_share": 0.25, "tolerance": 1e-5},
+    "cudnn-benchmark": {"cudnn_benchmark": True},
 }
+STEP_CONFIGS = ["default", "fp32-lbfgs", "fp32-adam", "fp32-nchw", "bf16-lbfgs", "fp32-compile", "bf16-compile", "cudnn-benchmark"]
+QUALITY_CONFIGS = ["default", "fp32-lbfgs", "bf16-lbfgs", "fp32-c2f", "bf16-c2f", "bf16-c2f3", "fp32-tol", "bf16-c2f-tol"]
+
+
+def _options(size: int, iterations: int, config: str):
+    """PaintOptions of a configuration: fp32 without early stopping unless it says otherwise ("default": paint's)."""
+    from artstyle.paint import PaintOptions
+
+    if config == "default":
+        return PaintOptions(size=size, iterations=iterations)
+    return PaintOptions(size=size, iterations=iterations, **{"tolerance": 0, "precision": "fp32", **CONFIGS[config]})
 
 
 def _images():
@@ -57,12 +81,17 @@ def _images():
     return Image.fromarray(skimage.data.astronaut()), Image.fromarray(skimage.data.coffee())
 
 
-def _objective(size: int, device, options):
-    """The paint objective for the benchmark images at ``size`` -> (objective, content tensor)."""
+def _objective(size: int, device, options, speed: bool = True):
+    """The paint objective for the benchmark images at ``size`` -> (objective, content tensor).
+
+    With ``speed`` the network runs with the options' precision, memory format and
+    compilation; without, it is the plain fp32 objective every run is judged by.
+    """
     import torch
 
     from artstyle.features import load_feature_net
     from artstyle.losses import build_objective
+    from artstyle.speed import fast_net
     from artstyle.targets import color_stats, compute_style_targets, image_to_tensor, prepare_style
 
     content_image, style_image = _images()
@@ -73,8 +102,9 @@ def _objective(size: int, device, options):
     targets = compute_style_targets(net, style, options.style_layers)
     with torch.no_grad():
         content_features = {k: v for k, v in net(content).items() if k in options.content_layers}
+    step_net = fast_net(net, options.precision, options.channels_last, options.compile) if speed else net
     objective = build_objective(
-        net, content_features, targets, [1.0], {layer: 1.0 for layer in options.style_layers},
+        step_net, content_features, targets, [1.0], {layer: 1.0 for layer in options.style_layers},
         content_weight=options.content_weight, style_weight=options.style_weight, tv_weight=options.tv_weight,
     )
     return objective, content
@@ -92,10 +122,10 @@ def measure_steps(size: int, config: str, device: str, warmup: int, steps: int) 
     """(a) and (d) for one size and configuration, in this process."""
     from artstyle.device import resolve_device, synchronize
     from artstyle.optimize import optimize
-    from artstyle.paint import PaintOptions
+    from artstyle.paint import _deterministic
 
     device = resolve_device(device)
-    options = PaintOptions(size=size, iterations=warmup + steps, tolerance=0, **CONFIGS[config])
+    options = _options(size, warmup + steps, config)
     objective, content = _objective(size, device, options)
     marks: list[float] = []
 
@@ -103,36 +133,71 @@ def measure_steps(size: int, config: str, device: str, warmup: int, steps: int) 
         synchronize(device)
         marks.append(time.perf_counter())
 
-    optimize(objective, content, options.optimize_config(), seed=0, callback=on_step)
+    with _deterministic(device, options.cudnn_benchmark):
+        optimize(objective, content, options.optimize_config(), seed=0, callback=on_step)
     per_step = (marks[-1] - marks[warmup - 1]) / steps
     return {"size": size, "height": content.shape[2], "width": content.shape[3], "config": config,
             "seconds_per_step": per_step, "peak_memory_bytes": _peak_memory(device), "device": str(device)}
 
 
-def measure_quality(size: int, config: str, device: str, iterations: int, bar: float | None) -> dict:
-    """(c): run to ``iterations``; report the final loss and when (if ever) the loss reached ``bar``."""
-    from artstyle.device import resolve_device, synchronize
-    from artstyle.optimize import optimize
-    from artstyle.paint import PaintOptions
+def measure_quality(size: int, config: str, device: str, iterations: int, bar: float | None, check_every: int = 5) -> dict:
+    """(c): run paint's optimisation (every scale, targets included) to ``iterations``.
 
-    device = resolve_device(device)
-    options = PaintOptions(size=size, iterations=iterations, tolerance=0, **CONFIGS[config])
-    objective, content = _objective(size, device, options)
-    reached: list[float] = []
-    start = time.perf_counter()
-
-    def on_step(step) -> None:
-        if bar is not None and not reached and step.loss <= bar:
-            synchronize(device)
-            reached.append(time.perf_counter() - start)
-
-    result = optimize(objective, content, options.optimize_config(), seed=0, callback=on_step)
+    Every ``check_every`` iterations, and at the end, the iterate (upsampled to
+    full size, clamped) is judged by the plain fp32 full-resolution objective
+    with the same weights and targets; the time of those evaluations is not
+    counted. Reports the final loss and when (if ever) it reached ``bar``.
+    """
     import torch
 
-    with torch.no_grad():
-        final = float(objective(result.image)[0])  # fp32, full resolution, same weights and targets
-    return {"size": size, "config": config, "iterations": result.iterations, "seconds": result.seconds,
-            "final_loss": final, "bar": bar, "seconds_to_bar": reached[0] if reached else None}
+    from artstyle.device import resolve_device, synchronize
+    from artstyle.paint import _deterministic, _run
+    from artstyle.sampler import StylePick
+    from artstyle.speed import upsample
+    from artstyle.targets import compute_style_targets, prepare_style
+
+    device = resolve_device(device)
+    options = _options(size, iterations, config)
+    judge, content = _objective(size, device, options, speed=False)
+    net = judge.net
+    content_image, style_image = _images()
+    pick = StylePick("bench-style", None, "style", 1.0, None, "")
+
+    def provider(pick, target_config, stats, net):
+        style = prepare_style(style_image, target_config, stats, device)
+        return compute_style_targets(net, style, target_config.layers)[0]
+
+    reached: list[float] = []
+    judged: list[tuple[int, float]] = []
+    excluded = [0.0]
+    start = time.perf_counter()
+
+    def evaluate(image) -> float:
+        with torch.no_grad():
+            return float(judge(upsample(image.clamp(0, 1), content.shape[2], content.shape[3]))[0])
+
+    def on_step(step) -> None:
+        if step.iteration % check_every and step.iteration != step.iterations:
+            return
+        synchronize(device)
+        t0 = time.perf_counter()
+        loss = evaluate(step.image)
+        judged.append((step.iteration, loss))
+        if bar is not None and not reached and loss <= bar:
+            reached.append(t0 - start - excluded[0])
+        excluded[0] += time.perf_counter() - t0
+
+    with _deterministic(device, options.cudnn_benchmark):
+        _, result, _ = _run(net, content_image, [pick], options, 0, device, provider, on_step, None, {})
+    synchronize(device)
+    seconds = time.perf_counter() - start - excluded[0]
+    final = evaluate(result.image)  # fp32, full resolution, same weights and targets
+    if bar is not None and not reached and final <= bar:
+        reached.append(seconds)
+    return {"size": size, "config": config, "iterations": result.iterations, "seconds": seconds,
+            "stopped_early": result.stopped_early, "final_loss": final, "bar": bar,
+            "seconds_to_bar": reached[0] if reached else None, "judged": judged,
+            "peak_memory_bytes": _peak_memory(device)}
 
 
 def _in_subprocess(kind: str, **kwargs) -> dict:
@@ -140,8 +205,9 @@ def _in_subprocess(kind: str, **kwargs) -> dict:
         [sys.executable, __file__, "--one", json.dumps({"kind": kind, **kwargs})],
         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
     )
-    if done.returncode != 0:
-        raise SystemExit(f"measurement {kind} {kwargs} failed:\n{done.stderr}")
+    if done.returncode != 0:  # reported, not fatal: one broken path (e.g. compile) must not hide the others
+        print(f"measurement {kind} {kwargs} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+        return {**kwargs, "error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -149,7 +215,8 @@ def _floor(row: dict, throughput: dict) -> dict:
     from artstyle.flops import step_flops
 
     flops = step_flops(row["height"], row["width"]).total
-    floor = flops / throughput["float32"]["best"]
+    dtype = "bfloat16" if _options(row["size"], 1, row["config"]).precision.value == "bf16" else "float32"
+    floor = flops / throughput[dtype]["best"]
     return {"step_gflop": flops / 1e9, "floor_seconds": floor, "multiple_of_floor": row["seconds_per_step"] / floor}
 
 
@@ -161,11 +228,13 @@ def run(args) -> dict:
 
     device = resolve_device(args.device)
     throughput = {"float32": best_throughput(device, torch.float32)}
+    if any(_options(64, 1, c).precision.value == "bf16" for c in args.configs):
+        throughput["bfloat16"] = best_throughput(device, torch.bfloat16)
     rows = []
     for size in args.sizes:
-        for config in args.configs:
+        for config in [c for c in args.configs if c in STEP_CONFIGS]:
             row = _in_subprocess("steps", size=size, config=config, device=args.device, warmup=args.warmup, steps=args.steps)
-            rows.append({**row, **_floor(row, throughput)})
+            rows.append(row if "error" in row else {**row, **_floor(row, throughput)})
     report = {"device": str(device), "torch": torch.__version__, "threads": torch.get_num_threads(),
               "throughput": throughput, "steps": rows}
     if args.quality:
@@ -175,7 +244,7 @@ def run(args) -> dict:
         report["quality"] = {"reference": reference, "runs": [
             _in_subprocess("quality", size=args.quality_size, config=config, device=args.device,
                            iterations=args.quality_iterations, bar=bar)
-            for config in args.configs
+            for config in args.quality_configs
         ]}
     return report
 
@@ -186,21 +255,31 @@ def print_table(report: dict) -> None:
           f"fp32 dense best {best / 1e9:.0f} GFLOP/s")
     print(f"{'config':14s} {'size':>9s} {'s/step':>8s} {'GFLOP':>7s} {'floor s':>8s} {'x floor':>8s} {'peak MB':>8s}")
     for r in report["steps"]:
+        if "error" in r:
+            print(f"{r['config']:14s} {r['size']:>9d} failed: {r['error']}")
+            continue
         print(f"{r['config']:14s} {r['width']:>4d}x{r['height']:<4d} {r['seconds_per_step']:8.3f} {r['step_gflop']:7.1f} "
               f"{r['floor_seconds']:8.3f} {r['multiple_of_floor']:8.2f} {r['peak_memory_bytes'] / 2**20:8.0f}")
     if "quality" in report:
         ref = report["quality"]["reference"]
-        print(f"quality bar: loss {ref['final_loss']:.5g} after {ref['iterations']} fp32 L-BFGS iterations in {ref['seconds']:.1f} s")
+        print(f"quality bar: loss {ref['final_loss']:.5g} after {ref['iterations']} fp32 L-BFGS iterations in {ref['seconds']:.1f} s"
+              f" (peak {ref['peak_memory_bytes'] / 2**20:.0f} MB)")
         for q in report["quality"]["runs"]:
+            if "error" in q:
+                print(f"  {q['config']:14s} failed: {q['error']}")
+                continue
             reached = f"{q['seconds_to_bar']:.1f} s" if q["seconds_to_bar"] is not None else "not reached"
-            print(f"  {q['config']:14s} bar {reached:>12s}  final loss {q['final_loss']:.5g} ({q['iterations']} it, {q['seconds']:.1f} s)")
+            share = f"{q['seconds_to_bar'] / ref['seconds']:.2f}x ref" if q["seconds_to_bar"] is not None else ""
+            print(f"  {q['config']:14s} bar {reached:>12s} {share:>9s}  final loss {q['final_loss']:.5g} "
+                  f"({q['iterations']} it, {q['seconds']:.1f} s, peak {q['peak_memory_bytes'] / 2**20:.0f} MB)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
-    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--configs", nargs="+", default=STEP_CONFIGS, choices=list(CONFIGS), help="step-time configurations")
+    parser.add_argument("--quality-configs", nargs="+", default=QUALITY_CONFIGS, choices=list(CONFIGS))
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--quality", action="store_true", help="also measure (c), time to quality (slow)")

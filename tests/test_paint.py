@@ -74,7 +74,7 @@ def test_colour_modes_by_their_effect(settings):
     # luminance keeps the photo's chroma (I and Q of YIQ) exactly, up to 8-bit rounding and gamut clipping
     chroma_gap = (rgb_to_yiq(out["luminance"])[:, 1:] - rgb_to_yiq(content)[:, 1:]).abs()
     assert float(chroma_gap.mean()) < 0.005
-    assert float((rgb_to_yiq(out["none"])[:, 1:] - rgb_to_yiq(content)[:, 1:]).abs().mean()) > 0.02
+    assert float((rgb_to_yiq(out["none"])[:, 1:] - rgb_to_yiq(content)[:, 1:]).abs().mean()) > 0.015  # 3x the luminance bound
 
 
 def test_explicit_style_weights_pull_toward_the_heavier_image(settings):

@@ -20,6 +20,8 @@ from ..color import ColorMode
 from ..features import Pooling
 from ..optimize import OptimizerChoice
 from ..paint import PaintOptions
+from ..speed import Precision
+from .paint import parse_scales
 from .common import note, progress, settings_of, stdout
 
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(PaintOptions)}
@@ -45,6 +47,9 @@ def batch_command(
     tv_weight: Annotated[float, typer.Option(help="Weight of the total-variation loss.", rich_help_panel=_OPT)] = _DEFAULTS["tv_weight"],
     pooling: Annotated[Pooling, typer.Option(help="VGG pooling.", rich_help_panel=_OPT)] = _DEFAULTS["pooling"],
     color: Annotated[ColorMode, typer.Option(help="reinhard: photo's palette; luminance: photo's exact colours; none: the work's.", rich_help_panel=_OPT)] = _DEFAULTS["color"],
+    precision: Annotated[Precision, typer.Option(help="bf16: network in bfloat16 where supported, as for artstyle paint.", rich_help_panel=_OPT)] = _DEFAULTS["precision"],
+    scales: Annotated[Optional[str], typer.Option(help="Coarse-to-fine fractions of --size ending at 1, as for artstyle paint.", show_default=",".join(map(str, _DEFAULTS["scales"])), rich_help_panel=_OPT)] = None,
+    fine_share: Annotated[float, typer.Option(help="Share of the iterations at full size with several --scales.", rich_help_panel=_OPT)] = _DEFAULTS["fine_share"],
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Photos optimised together (accepted; jobs currently run one at a time).", show_default="1")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Never fetch a missing artist from WikiArt.")] = False,
 ) -> None:
@@ -70,7 +75,8 @@ def batch_command(
             inputs, out_dir=out, like=like or (), blend=blend or (), work=work or (), style_images=style_image or (),
             per_photo=per_photo, seed=seed, settings=settings, batch_size=batch_size, offline=offline,
             options=PaintOptions(size=size, iterations=iterations, optimizer=optimizer, content_weight=content_weight,
-                                 style_weight=style_weight, tv_weight=tv_weight, pooling=pooling, color=color),
+                                 style_weight=style_weight, tv_weight=tv_weight, pooling=pooling, color=color,
+                                 precision=precision, scales=parse_scales(scales, _DEFAULTS["scales"]), fine_share=fine_share),
             on_plan=on_plan, on_job_start=on_job_start,
             callback=lambda step: bar.update(steps, completed=step.iteration), on_job_end=on_job_end,
         )

@@ -20,12 +20,14 @@ from ..features import Pooling
 from ..optimize import Init, OptimizerChoice
 from ..paint import PaintOptions, default_fetch, paint
 from ..sampler import StylePick
+from ..speed import Precision, check_scales
 from .common import note, progress, settings_of, stdout
 
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(PaintOptions)}
 _STYLE = "Style works"
 _OPT = "Optimisation"
 _OUT = "Output"
+_SPEED = "Speed"
 
 
 class _SpeedColumn(ProgressColumn):
@@ -37,6 +39,16 @@ class _SpeedColumn(ProgressColumn):
 
 def _layers(text: Optional[str], default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(s.strip() for s in text.split(",") if s.strip()) if text else default
+
+
+def parse_scales(text: Optional[str], default: tuple[float, ...]) -> tuple[float, ...]:
+    """``0.5,1`` -> (0.5, 1.0), checked by :func:`artstyle.speed.check_scales`."""
+    if not text:
+        return default
+    try:
+        return check_scales([float(s) for s in text.split(",") if s.strip()])
+    except ValueError:
+        return check_scales([text])  # raises the UsageError with its hint
 
 
 def _show_picks(picks: list[StylePick]) -> None:
@@ -100,6 +112,12 @@ def paint_command(
     pooling: Annotated[Pooling, typer.Option(help="VGG pooling (Gatys et al. prefer avg).", rich_help_panel=_OPT)] = _DEFAULTS["pooling"],
     color: Annotated[ColorMode, typer.Option(help="reinhard-inverse: photo's palette, cacheable; reinhard: photo's palette (seed paper); luminance: photo's exact colours; none: the work's.", rich_help_panel=_OPT)] = _DEFAULTS["color"],
     tolerance: Annotated[float, typer.Option(help="Stop early when the loss improves less than this (relative); 0 never stops.", rich_help_panel=_OPT)] = _DEFAULTS["tolerance"],
+    precision: Annotated[Precision, typer.Option(help="bf16: network in bfloat16 where supported (Grams and losses stay fp32).", rich_help_panel=_SPEED)] = _DEFAULTS["precision"],
+    channels_last: Annotated[bool, typer.Option("--channels-last/--no-channels-last", help="NHWC memory format for the network and image.", rich_help_panel=_SPEED)] = _DEFAULTS["channels_last"],
+    compile: Annotated[bool, typer.Option("--compile/--no-compile", help="torch.compile the network (slow first step).", rich_help_panel=_SPEED)] = _DEFAULTS["compile"],
+    scales: Annotated[Optional[str], typer.Option(help="Coarse-to-fine: increasing fractions of --size ending at 1, e.g. 0.5,1.", show_default=",".join(map(str, _DEFAULTS["scales"])), rich_help_panel=_SPEED)] = None,
+    fine_share: Annotated[float, typer.Option(help="Share of the iterations at full size when there are several --scales.", rich_help_panel=_SPEED)] = _DEFAULTS["fine_share"],
+    cudnn_benchmark: Annotated[bool, typer.Option("--cudnn-benchmark/--no-cudnn-benchmark", help="CUDA: autotuned cuDNN kernels (faster, not bitwise reproducible).", rich_help_panel=_SPEED)] = _DEFAULTS["cudnn_benchmark"],
     save_every: Annotated[int, typer.Option(help="Also write every N-th iterate beside the output (0: never).", rich_help_panel=_OUT)] = _DEFAULTS["save_every"],
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output image (.png, .jpg or .webp).", show_default="PHOTO.ARTIST.png beside the photo", rich_help_panel=_OUT)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output.", rich_help_panel=_OUT)] = False,
@@ -111,6 +129,8 @@ def paint_command(
         tv_weight=tv_weight, content_layers=_layers(content_layers, _DEFAULTS["content_layers"]),
         style_layers=_layers(style_layers, _DEFAULTS["style_layers"]), pooling=pooling, color=color,
         optimizer=optimizer, iterations=iterations, init=init, tolerance=tolerance, save_every=save_every,
+        precision=precision, channels_last=channels_last, compile=compile, scales=parse_scales(scales, _DEFAULTS["scales"]),
+        fine_share=fine_share, cudnn_benchmark=cudnn_benchmark,
     )
     with contextlib.ExitStack() as stack:
         display = _Display(settings, stack, iterations)

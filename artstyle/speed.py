@@ -1,0 +1,137 @@
+"""Speed paths of the optimisation: lower precision, memory format, compilation, coarse-to-fine.
+
+Each path is switchable (a :class:`~artstyle.paint.PaintOptions` field) and
+measured by ``scripts/bench.py``; none changes the objective being minimised:
+
+- **bf16** (``precision="bf16"``): the VGG-19 forward (and so its backward)
+  runs under ``torch.autocast`` in bfloat16, where the hardware does bf16
+  matmuls (CUDA GPUs that report it; CPUs with AVX512-BF16/AMX through
+  oneDNN). Feature maps are cast back to float32 before the Gram matrices and
+  loss sums, which stay in fp32 (Micikevicius et al. 2018, "Mixed Precision
+  Training": reductions in full precision). Unsupported hardware falls back
+  to fp32 with a logged note.
+- **channels_last**: NHWC activations, which oneDNN and cuDNN convolutions
+  prefer; ``False`` runs a contiguous (NCHW) copy of the network.
+- **compile**: ``torch.compile`` of the feature net (TorchInductor); compile
+  time is paid on the first step of each image size.
+- **coarse-to-fine** (``scales``): most iterations at a fraction of the size,
+  the iterate upsampled between scales (the multi-resolution scheme of Gatys
+  et al. 2017, "Controlling Perceptual Factors in Neural Style Transfer").
+
+Style targets and content features are always computed in fp32 by the plain
+network, so the style cache's entries do not depend on these switches.
+
+Defaults (``PaintOptions``), from ``scripts/bench.py`` on a shared, noisy
+2-core AMX CPU (figures to be rerun on a quiet machine): bf16 is on (same
+fp32 full-size loss per iteration as fp32, 0.015068 vs 0.015065 after 100
+iterations at 256 px, in 0.49x the wall time) and stays bitwise reproducible
+on one CPU; coarse-to-fine is off (0.29x the time but 3% above the bar at
+equal iterations: not shown to reach it); compile is off (no measurable gain
+at 512 px); channels_last is on (no measurable difference on this CPU);
+``cudnn_benchmark`` is off so CUDA runs stay reproducible.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from enum import Enum
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .errors import UsageError
+from .features import FeatureNet
+
+log = logging.getLogger(__name__)
+
+
+class Precision(str, Enum):
+    fp32 = "fp32"
+    bf16 = "bf16"
+
+
+def bf16_supported(device: torch.device) -> bool:
+    """Whether bf16 matmuls/convolutions run natively (not emulated) on ``device``."""
+    if device.type == "cuda":
+        return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    if device.type == "cpu":
+        check = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
+        return bool(check is not None and check())
+    return False
+
+
+def effective_precision(precision: Precision, device: torch.device) -> Precision:
+    """``precision``, or fp32 with a logged note where bf16 is not supported on ``device``."""
+    if precision is Precision.bf16 and not bf16_supported(device):
+        log.info("bf16 is not supported on %s: painting in fp32", device)
+        return Precision.fp32
+    return precision
+
+
+class FastNet(nn.Module):
+    """A feature net run in a chosen precision and memory format; returns float32 features.
+
+    image [B,3,H,W] -> {layer: [B,C,h,w] float32}, as :class:`FeatureNet`.
+    """
+
+    def __init__(self, net: FeatureNet, precision: Precision, channels_last: bool) -> None:
+        super().__init__()
+        if not channels_last:  # the shared (memoised) net is channels-last: run a contiguous copy
+            net = copy.deepcopy(net)
+            net.body.to(memory_format=torch.contiguous_format)
+            net.memory_format = torch.contiguous_format
+        self.net = net
+        self.precision = Precision(precision)
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+
+    def forward(self, images: Tensor) -> dict[str, Tensor]:
+        images = images.contiguous(memory_format=self.memory_format)
+        if self.precision is Precision.fp32:
+            return self.net(images)
+        with torch.autocast(images.device.type, dtype=torch.bfloat16):
+            features = self.net(images)
+        return {layer: f.float() for layer, f in features.items()}  # Grams and losses in fp32
+
+
+def fast_net(net: FeatureNet, precision: Precision, channels_last: bool, compile: bool) -> nn.Module:
+    """The network the optimisation loop calls: ``net`` itself when every path is at its plain setting."""
+    precision = effective_precision(Precision(precision), net.mean.device)
+    if precision is Precision.fp32 and channels_last and not compile:
+        return net
+    module: nn.Module = FastNet(net, precision, channels_last)
+    if compile:
+        module = torch.compile(module, dynamic=False)
+    return module
+
+
+def check_scales(scales: Sequence[float]) -> tuple[float, ...]:
+    """Strictly increasing fractions of the size in (0, 1], ending at 1 (the full size)."""
+    hint = "give increasing fractions of --size ending at 1, e.g. --scales 0.5,1"
+    try:
+        values = tuple(float(s) for s in scales)
+    except (TypeError, ValueError):
+        raise UsageError(f"malformed --scales {scales!r}", hint=hint) from None
+    if not values or values[-1] != 1.0 or any(not (0 < s <= 1) for s in values) \
+            or any(b <= a for a, b in zip(values, values[1:])):
+        raise UsageError(f"--scales must increase and end at 1, not {','.join(map(str, values)) or '(none)'}", hint=hint)
+    return values
+
+
+def split_iterations(iterations: int, scales: Sequence[float], fine_share: float) -> list[int]:
+    """Iterations per scale: ``fine_share`` of them at full size, the rest split evenly over the coarse scales."""
+    if len(scales) == 1:
+        return [iterations]
+    fine = round(iterations * fine_share)
+    coarse = iterations - fine
+    per, extra = divmod(coarse, len(scales) - 1)
+    return [per + (1 if i < extra else 0) for i in range(len(scales) - 1)] + [fine]
+
+
+def upsample(image: Tensor, height: int, width: int) -> Tensor:
+    """image [B,3,h,w] -> [B,3,height,width], bilinear, clamped to [0, 1]."""
+    if image.shape[-2:] == (height, width):
+        return image
+    return F.interpolate(image, size=(height, width), mode="bilinear", align_corners=False).clamp(0, 1)
