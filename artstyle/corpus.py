@@ -147,27 +147,29 @@ def find_on_wikiart(client: Client, db: sqlite_utils.Database | None, name: str)
     NotFoundError whose hint lists the closest URL names.
     """
     slug, known = _lenient_slug(db, name)
-    try:
+    if known:
         return fetch_artist(client, slug)
-    except NotFoundError as missing:
-        if known:
-            raise
-        found = _resolve_in_list(client, name, missing)
-    return fetch_artist(client, found["url"])
-
-
-def _resolve_in_list(client: Client, name: str, missing: NotFoundError) -> dict:
+    try:
+        # No retries here: an unknown URL name answers 500, and the list below settles it
+        # (a passing fault on a real URL name is retried when the list resolves to it).
+        return fetch_artist(client, slug, retries=0)
+    except NotFoundError:
+        pass
     try:
         artists = fetch_artist_list(client)
     except UnreachableError:
         raise
     except NetworkError as exc:
         log.warning("cannot fetch WikiArt's artist list to resolve %r: %s", name, exc)
-        raise missing from None
+        return fetch_artist(client, slug)  # the URL name again, with retries: its error is the answer
     try:
-        return directory.resolve(artists, name)
+        found = directory.resolve(artists, name)
     except NotFoundError:
-        raise NotFoundError(missing.message, hint=directory.closest_hint(artists, name)) from None
+        try:
+            return fetch_artist(client, slug)  # not listed: one patient try before saying so
+        except NotFoundError as missing:
+            raise NotFoundError(missing.message, hint=directory.closest_hint(artists, name)) from None
+    return fetch_artist(client, found["url"])
 
 
 def add_artist(

@@ -109,7 +109,7 @@ def test_add_picasso_resolves_through_the_artist_list(cli, home, one_picasso):
     assert _artists(home) == [PICASSO]
     listed = json.loads(cli("corpus", "list", "--json").stdout)
     assert [(a["slug"], a["works"], a["downloaded"]) for a in listed] == [(PICASSO, 8, 7)]  # work 4 is a placeholder
-    assert one_picasso.requests_to(r"^/en/picasso\?json=2$")  # tried as a URL name first
+    assert len(one_picasso.requests_to(r"^/en/picasso\?json=2$")) == 1  # tried as a URL name first, not retried
     assert sorted(one_picasso.requests_to(ALPHABET)) == ["/en/App/Artist/AlphabetJson?v=new&inPublicDomain=false",
                                                          "/en/App/Artist/AlphabetJson?v=new&inPublicDomain=true"]
 
@@ -120,6 +120,15 @@ def test_full_name_and_url_name_make_no_list_request(cli, home, two_picassos):
         assert result.exit_code == 0, result.output
     assert _artists(home) == [PICASSO]
     assert two_picassos.requests_to(ALPHABET) == []
+
+
+def test_passing_fault_on_a_url_name_is_retried_after_the_list(cli, home, one_picasso):
+    one_picasso.add_fault(lambda path, query: path == f"/en/{PICASSO}" and query.get("json") == "2", status=500)
+    result = cli("--wikiart-url", one_picasso.url, "corpus", "add", PICASSO, "--metadata-only", *FAST_CLI)
+    assert result.exit_code == 0, result.output
+    assert _artists(home) == [PICASSO]
+    assert len(one_picasso.requests_to(rf"^/en/{PICASSO}\?json=2$")) == 2
+    assert len(one_picasso.requests_to(ALPHABET)) == 2
 
 
 def test_list_is_fetched_once_per_process(cli, home, one_picasso):

@@ -22,10 +22,14 @@ MAX_PAGES = 500  # a listing longer than 30,000 works is a server loop, not an a
 Listed = Callable[[int], None]
 
 
-def fetch_artist(client: Client, slug: str) -> dict:
-    """The artist record, or NotFoundError when WikiArt does not know the slug (SPEC §3.5)."""
+def fetch_artist(client: Client, slug: str, retries: int = 2) -> dict:
+    """The artist record, or NotFoundError when WikiArt does not know the slug (SPEC §3.5).
+
+    An unknown slug answers 500, like a passing server fault, so it is retried
+    ``retries`` times before it counts as unknown.
+    """
     try:
-        data = client.get_json(f"/en/{slug}", params={"json": "2"}, retries=2)
+        data = client.get_json(f"/en/{slug}", params={"json": "2"}, retries=retries)
     except HTTPStatusError as exc:
         if exc.status in (404, 500):
             raise NotFoundError(
