@@ -18,10 +18,10 @@ from typing import Callable
 import sqlite_utils
 
 from . import catalog, store
-from .errors import InputError, NotFoundError, UsageError
+from .errors import InputError, NetworkError, NotFoundError, UsageError
 from .files import IMAGE_SUFFIXES, atomic_write_bytes, sweep_parts
 from .settings import Settings
-from .wikiart import Client, ClientConfig, fetch_artist, fetch_details, list_works
+from .wikiart import Client, ClientConfig, UnreachableError, directory, fetch_artist, fetch_artist_list, fetch_details, list_works
 from .wikiart.records import work_record
 
 log = logging.getLogger(__name__)
@@ -124,17 +124,52 @@ class AddReport:
         return asdict(self)
 
 
-def _lenient_slug(db: sqlite_utils.Database | None, name: str) -> str:
-    """The catalog's artist when ``name`` resolves there, else ``name`` as a WikiArt URL name."""
+def _lenient_slug(db: sqlite_utils.Database | None, name: str) -> tuple[str, bool]:
+    """(slug, True) when ``name`` resolves to a catalog artist, else (``name`` as a WikiArt URL name, False)."""
     if db is not None:
         try:
-            return catalog.resolve_artist(db, name)["slug"]
+            return catalog.resolve_artist(db, name)["slug"], True
         except (NotFoundError, UsageError):
             pass
     slug = slugify(name)
     if not slug:
         raise UsageError(f"{name!r} is not an artist name", hint="give a WikiArt URL name such as pablo-picasso")
-    return slug
+    return slug, False
+
+
+def find_on_wikiart(client: Client, db: sqlite_utils.Database | None, name: str) -> dict:
+    """The WikiArt artist record ``name`` means: a catalog artist, a URL name, or a lenient match in WikiArt's list.
+
+    The name is tried as a URL name first, so ``pablo-picasso`` (or ``Pablo
+    Picasso``) costs no extra request; only when WikiArt does not know it is
+    the artist list fetched (once per process) to resolve ``picasso`` or
+    ``van gogh``. Ambiguous: UsageError listing the candidates; unknown:
+    NotFoundError whose hint lists the closest URL names.
+    """
+    slug, known = _lenient_slug(db, name)
+    if known:
+        return fetch_artist(client, slug)
+    try:
+        # No retries here: an unknown URL name answers 500, and the list below settles it
+        # (a passing fault on a real URL name is retried when the list resolves to it).
+        return fetch_artist(client, slug, retries=0)
+    except NotFoundError:
+        pass
+    try:
+        artists = fetch_artist_list(client)
+    except UnreachableError:
+        raise
+    except NetworkError as exc:
+        log.warning("cannot fetch WikiArt's artist list to resolve %r: %s", name, exc)
+        return fetch_artist(client, slug)  # the URL name again, with retries: its error is the answer
+    try:
+        found = directory.resolve(artists, name)
+    except NotFoundError:
+        try:
+            return fetch_artist(client, slug)  # not listed: one patient try before saying so
+        except NotFoundError as missing:
+            raise NotFoundError(missing.message, hint=directory.closest_hint(artists, name)) from None
+    return fetch_artist(client, found["url"])
 
 
 def add_artist(
@@ -147,9 +182,8 @@ def add_artist(
     # An existing catalog is opened first, so a read-only home fails before any request;
     # a new one is created only once WikiArt has answered, so an unknown artist changes nothing.
     db = catalog.open_catalog(settings.catalog_path) if settings.catalog_path.exists() else None
-    slug = _lenient_slug(db, name)
     client = client or Client(settings.wikiart_url, config)
-    artist = fetch_artist(client, slug)
+    artist = find_on_wikiart(client, db, name)
     slug = artist["slug"]
     works, route = list_works(client, slug, limit, on_listed=lambda n: progress("listing", n, None))
     progress("listing", len(works), len(works))

@@ -1,5 +1,8 @@
 """A local WikiArt replay: a real HTTP server on 127.0.0.1 emulating the routes of SPEC §2, §3, §5, §7, §8.
 
+AlphabetJson (§5) lists the replayed artists plus a few decoys (``DECOYS``,
+or the server's ``decoys`` argument) so that lenient names can be resolved.
+
 Titles come from the saved real listing (``samples/``, entity-encoded as the
 site sends them); images are real JPEGs, from ``shared/paintings`` where a
 work needs a real painting (the near-duplicate Turner pair) and generated
@@ -155,6 +158,21 @@ def _add_quirks(works: list[ReplayWork], real: bool) -> None:
         works[SPECIAL["corrupt_original"]].variants = {"original", "large"}
 
 
+# Artists WikiArt lists (AlphabetJson) that the replay has no works for: (url, name, in public domain).
+DECOYS = [("vincent-van-gogh", "Vincent van Gogh", True), ("claude-monet", "Claude Monet", True),
+          ("paul-cezanne", "Paul C&#233;zanne", True), ("william-turner", "William Turner", True),
+          ("zdzislaw-beksinski", "Zdzislaw Beksinski", False)]
+
+
+def alphabet_item(url: str, name: str, content_id: int) -> dict:
+    """One AlphabetJson item shaped like the real one (SPEC §5; note ``dictonaries`` and the trailing space)."""
+    words = html.unescape(name).split()
+    return {"contentId": content_id, "artistName": name, "url": url,
+            "lastNameFirst": f"{words[-1]} {' '.join(words[:-1])} ", "birthDay": None, "deathDay": None,
+            "birthDayAsString": "", "deathDayAsString": "", "image": f"https://uploads3.wikiart.org/images/{url}.jpg!Portrait.jpg",
+            "wikipediaUrl": f"http://en.wikipedia.org/wiki/{'_'.join(words)}", "dictonaries": [310, 2738]}
+
+
 @dataclass
 class Fault:
     """Answer matching requests with ``status`` (``times`` times), or truncate/slow them."""
@@ -170,8 +188,10 @@ class Fault:
 class ReplayServer:
     """ThreadingHTTPServer on 127.0.0.1:0 in a daemon thread; ``url`` is its root."""
 
-    def __init__(self, artists: list[ReplayArtist], image_delay: float = 0.0, null_past_end: bool = True) -> None:
+    def __init__(self, artists: list[ReplayArtist], image_delay: float = 0.0, null_past_end: bool = True,
+                 decoys: list[tuple[str, str, bool]] = DECOYS) -> None:
         self.artists = {a.slug: a for a in artists}
+        self.decoys = list(decoys)
         self.image_delay = image_delay
         self.null_past_end = null_past_end
         self.faults: list[Fault] = []
@@ -245,6 +265,14 @@ class ReplayServer:
                         "image": image if w.image is None else image + "!Large.jpg"})
         return out
 
+    def alphabet(self, public_domain: str | None) -> list[dict]:
+        """AlphabetJson: the replayed artists (public domain) and the decoys, filtered by ``inPublicDomain``."""
+        entries = [(a.slug, html.escape(a.name), a.content_id, True) for a in self.artists.values()]
+        entries += [(url, name, 195000 + i, public) for i, (url, name, public) in enumerate(self.decoys)]
+        wanted = {"true": True, "false": False}.get(public_domain or "")
+        return [alphabet_item(url, name, cid) for url, name, cid, public in sorted(entries)
+                if wanted is None or public == wanted]
+
     def image_json(self, artist: ReplayArtist, work: ReplayWork) -> dict:
         base = next(r for r in self.app_list(artist) if r["contentId"] == work.content_id)
         return {**base, "artistUrl": artist.slug, "url": work.slug, "period": work.period, "style": work.style,
@@ -313,6 +341,10 @@ def _handler(server: ReplayServer):
                 return 200, work.variant_bytes(variant), "image/jpeg"
             if "/images/" in path:
                 return 404, b"<html><body>Not found</body></html>", "text/html"
+            if path == "/en/App/Artist/AlphabetJson":
+                if query.get("v") != "new":  # the old URL without v=new answers 500 (SPEC §5)
+                    return 500, b"<html><body>Server Error</body></html>", "text/html"
+                return 200, _json(server.alphabet(query.get("inPublicDomain"))), "application/json"
             match = re.fullmatch(r"/en/App/Painting/PaintingsByArtist", path)
             if match:
                 artist = server.artists.get(query.get("artistUrl", ""))

@@ -12,7 +12,7 @@ import logging
 from typing import Callable
 
 from ..errors import NetworkError, NotFoundError
-from . import app, artist, listing, pages
+from . import app, artist, directory, listing, pages
 from .client import Client, HTTPStatusError, NotJsonError, UnreachableError
 from .records import work_record
 
@@ -22,10 +22,14 @@ MAX_PAGES = 500  # a listing longer than 30,000 works is a server loop, not an a
 Listed = Callable[[int], None]
 
 
-def fetch_artist(client: Client, slug: str) -> dict:
-    """The artist record, or NotFoundError when WikiArt does not know the slug (SPEC §3.5)."""
+def fetch_artist(client: Client, slug: str, retries: int = 2) -> dict:
+    """The artist record, or NotFoundError when WikiArt does not know the slug (SPEC §3.5).
+
+    An unknown slug answers 500, like a passing server fault, so it is retried
+    ``retries`` times before it counts as unknown.
+    """
     try:
-        data = client.get_json(f"/en/{slug}", params={"json": "2"}, retries=2)
+        data = client.get_json(f"/en/{slug}", params={"json": "2"}, retries=retries)
     except HTTPStatusError as exc:
         if exc.status in (404, 500):
             raise NotFoundError(
@@ -36,6 +40,27 @@ def fetch_artist(client: Client, slug: str) -> dict:
     if not isinstance(data, dict) or not (data.get("url") or data.get("artistName")):
         raise NotFoundError(f"artist {slug!r} is not on WikiArt", hint="check the spelling of the artist's URL name")
     return artist.parse_artist(data, slug)
+
+
+_ARTIST_LISTS: dict[str, list[dict]] = {}  # per site root, for the life of the process
+
+
+def fetch_artist_list(client: Client) -> list[dict]:
+    """Every artist on WikiArt (AlphabetJson, public domain and not; SPEC §5), fetched once per process."""
+    if client.root not in _ARTIST_LISTS:
+        parts = []
+        for public in directory.PUBLIC_DOMAIN:
+            data = client.get_json(directory.PATH, params=directory.params(public))
+            if not isinstance(data, list):
+                raise NotJsonError(f"{directory.PATH} did not answer a list", hint="WikiArt changed its App route")
+            parts.append(directory.parse_artist_list(data))
+        _ARTIST_LISTS[client.root] = directory.merge(*parts)
+    return _ARTIST_LISTS[client.root]
+
+
+def forget_artist_lists() -> None:
+    """Drop the per-process artist lists (a test's server may reuse a port another one had)."""
+    _ARTIST_LISTS.clear()
 
 
 def list_site_json(client: Client, slug: str, limit: int | None = None, on_listed: Listed | None = None) -> list[dict]:
