@@ -55,7 +55,7 @@ def _size(n: int) -> str:
 @app.command("add")
 def add(
     ctx: typer.Context,
-    artists: Annotated[list[str], typer.Argument(help="WikiArt artist names or URL names, e.g. pablo-picasso.")],
+    artists: Annotated[list[str], typer.Argument(help="Artists: URL names (pablo-picasso), full names (\"Pablo Picasso\") or a unique part (picasso), looked up in WikiArt's artist list.")],
     limit: Annotated[Optional[int], typer.Option(min=1, help="Only the first N works of each artist.")] = None,
     metadata_only: Annotated[bool, typer.Option("--metadata-only", help="List works without downloading images.")] = False,
     details: Annotated[bool, typer.Option("--details", help="Fetch style, genre, media and period per work (one request each).")] = False,
