@@ -33,6 +33,7 @@ from .catalog import open_catalog, query_works, resolve_artist
 from .color import ColorMode, lab_stats
 from .errors import InputError, NotFoundError
 from .features import FeatureNet
+from .recolor import mixture_stats
 from .files import decode_image, load_image, sha256_bytes, sha256_file
 from .settings import Settings
 from .targets import TargetConfig, compute_style_targets, prepare_style
@@ -196,10 +197,21 @@ class CachedTargets:
         self.cache = StyleCache(self.home, open_catalog(settings.catalog_path), device)
 
     def __call__(self, pick, config: TargetConfig, stats: Tensor | None, net: FeatureNet) -> Targets:
+        if getattr(pick, "members", ()):  # an artist aggregate: one stored weighted-mean entry
+            sources = [self.source(m) for m in pick.members]
+            return artist_aggregate(net, self.cache, sources, config, artist=pick.artist,
+                                    weights=[m.weight for m in pick.members], stats=stats)
         return cached_style_targets(net, [self.source(pick)], config, stats, cache=self.cache)[0]
 
     def palette(self, pick, config: TargetConfig) -> Tensor:
-        """The pick's own lαβ statistics [1,2,3] (for ``--color reinhard-inverse``)."""
+        """The pick's own lαβ statistics [1,2,3] (for ``--color reinhard-inverse``).
+
+        An aggregate's palette is that of the weighted pixel mixture of its
+        members (``recolor.mixture_stats``), exactly what a blend of them gets.
+        """
+        if getattr(pick, "members", ()):
+            palettes = cached_palettes([self.source(m) for m in pick.members], config, cache=self.cache)
+            return mixture_stats(palettes, [m.weight for m in pick.members])
         return cached_palettes([self.source(pick)], config, cache=self.cache)[0]
 
     @staticmethod
@@ -215,6 +227,9 @@ def palette_of(provider, pick, config: TargetConfig, device: torch.device | str)
     """A pick's own palette through ``provider.palette`` when it has one, else computed from the image."""
     if hasattr(provider, "palette"):
         return provider.palette(pick, config)
+    if getattr(pick, "members", ()):  # an aggregate: the palette of its members' pixel mixture
+        palettes = [palette_of(provider, m, config, device) for m in pick.members]
+        return mixture_stats(palettes, [m.weight for m in pick.members])
     return lab_stats(prepare_style(load_image(pick.path), config, None, device))
 
 
@@ -339,17 +354,20 @@ def artist_aggregate(
     *,
     artist: str,
     weights: Sequence[float] | None = None,
+    stats: Tensor | None = None,
 ) -> Targets:
-    """The weighted mean (default: plain mean) of the sources' own-palette targets, as one entry.
+    """The weighted mean (default: plain mean) of the sources' targets, as one entry.
 
-    Streamed: one work's Grams are read (or computed) at a time.
+    Streamed: one work's Grams are read (or computed) at a time. With content
+    ``stats`` (``--color reinhard``) the members, and so the aggregate's key,
+    are those of the content's palette.
     """
     weights = list(weights) if weights is not None else [1.0] * len(sources)
-    specs = [target_spec(net, s, config, None) for s in sources]
+    specs = [target_spec(net, s, config, stats) for s in sources]
     by_key = {spec.key: source for spec, source in zip(specs, sources)}
 
     def member(key: str) -> Targets:
-        return cached_style_targets(net, [by_key[key]], config, None, cache=cache)[0]
+        return cached_style_targets(net, [by_key[key]], config, stats, cache=cache)[0]
 
     document = {"artist": artist, "layers": list(config.layers), "pooling": net.pooling.value,
                 "style_size": config.effective_size, "weights_identity": net.weights_identity}

@@ -253,7 +253,7 @@ def paint(
     blend: str | None = None,
     style_images: Sequence[Path | str] = (),
     style_weights: Sequence[float] | str | None = None,
-    works: int = 1,
+    works: int | str = 1,
     style: str | None = None,
     genre: str | None = None,
     years: str | None = None,

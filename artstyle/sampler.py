@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import random
+from functools import partial
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,12 +50,16 @@ class StylePick:
     weight: float
     path: Path
     sha256: str | None
+    members: tuple["StylePick", ...] = ()  # an artist aggregate (``works="all"``): the works it averages
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "id": self.work_id, "artist": self.artist, "title": self.title,
             "weight": self.weight, "sha256": self.sha256, "path": str(self.path),
         }
+        if self.members:
+            out["members"] = [m.as_dict() for m in self.members]
+        return out
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,15 @@ def _as_pick(home: Path, work: dict, weight: float) -> StylePick:
 
 def _draw(db, home: Path, slug: str, k: int, weight: float, filters: Filters, rng: random.Random) -> list[StylePick]:
     """``k`` distinct random downloaded non-duplicate works of one artist, sharing ``weight`` equally."""
+    candidates = _candidates(db, slug, filters)
+    if k > len(candidates):
+        log.warning("%s has only %d matching works; using all of them", slug, len(candidates))
+    chosen = rng.sample(candidates, min(k, len(candidates)))
+    return [_as_pick(home, work, weight / len(chosen)) for work in chosen]
+
+
+def _candidates(db, slug: str, filters: Filters) -> list[dict]:
+    """The downloaded, non-duplicate works of ``slug`` matching ``filters`` (NotFoundError when none)."""
     candidates = catalog.query_works(
         db, slug, style=filters.style, genre=filters.genre, years=filters.years,
         statuses=["downloaded"], include_duplicates=False,
@@ -137,10 +151,27 @@ def _draw(db, home: Path, slug: str, k: int, weight: float, filters: Filters, rn
             f"artist {slug!r} has no downloaded works{filters.describe()}",
             hint=f"download some with `artstyle corpus add {slug}`, or relax --style/--genre/--years",
         )
-    if k > len(candidates):
-        log.warning("%s has only %d matching works; using all of them", slug, len(candidates))
-    chosen = rng.sample(candidates, min(k, len(candidates)))
-    return [_as_pick(home, work, weight / len(chosen)) for work in chosen]
+    return candidates
+
+
+WORKS_ALL = "all"
+
+
+def parse_works(value: int | str) -> int | str:
+    """``works`` as given: a positive int, or ``"all"`` (the artist aggregate, Mu & Francl's mean of many works)."""
+    text = str(value).strip().lower()
+    if text == WORKS_ALL:
+        return WORKS_ALL
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise UsageError(f"--works must be a positive number or 'all', not {value!r}", hint="use e.g. --works 1 (the default) or --works all")
+
+
+def _aggregate(db, home: Path, slug: str, weight: float, filters: Filters, rng: random.Random) -> list[StylePick]:
+    """One pick standing for the weighted mean Gram of every matching work of ``slug`` (equal member weights)."""
+    works = sorted(_candidates(db, slug, filters), key=lambda w: w["id"])
+    members = [_as_pick(home, w, 1.0 / len(works)) for w in works]
+    return [StylePick(f"aggregate:{slug}", slug, f"mean of {len(members)} works", weight, members[0].path, None, tuple(members))]
 
 
 def _work_entry(db, name: str) -> dict | None:
@@ -157,15 +188,14 @@ def pick_works(
     *,
     like: Sequence[str] = (),
     blend: str | None = None,
-    works: int = 1,
+    works: int | str = 1,
     filters: Filters = Filters(),
     seed: int = 0,
     offline: bool = False,
     fetch: FetchHook | None = None,
 ) -> list[StylePick]:
     """The style works for ``like`` artists or a ``blend``, drawn reproducibly from ``seed``."""
-    if works < 1:
-        raise UsageError(f"--works must be at least 1, not {works}", hint="use e.g. --works 1 (the default)")
+    works = parse_works(works)
     if bool(like) == bool(blend):
         raise UsageError("give either --like or --blend", hint='e.g. --like pablo-picasso, or --blend "a=0.7,b=0.3"')
     entries = parse_blend(blend) if blend else [(name, 1 / len(like)) for name in like]
@@ -179,5 +209,6 @@ def pick_works(
             picks.append(_as_pick(home, work, weight))
             continue
         artist = _resolve(db, name, offline, fetch)
-        picks += _draw(db, home, artist["slug"], works, weight, filters, rng)
+        draw = _aggregate if works == WORKS_ALL else partial(_draw, k=works)
+        picks += draw(db, home, artist["slug"], weight=weight, filters=filters, rng=rng)
     return picks

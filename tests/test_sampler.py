@@ -121,7 +121,7 @@ def test_like_and_blend_are_exclusive_and_works_positive(corpus, home):
     db, _ = corpus
     with pytest.raises(UsageError, match="give either --like or --blend"):
         pick_works(db, home, like=["picasso"], blend="a=1")
-    with pytest.raises(UsageError, match="--works must be at least 1, not 0"):
+    with pytest.raises(UsageError, match="--works must be a positive number or 'all', not 0"):
         pick_works(db, home, like=["picasso"], works=0)
 
 

@@ -19,7 +19,7 @@ from ..color import ColorMode
 from ..features import Pooling
 from ..optimize import Init, OptimizerChoice
 from ..paint import PaintOptions, default_fetch, paint
-from ..sampler import StylePick
+from ..sampler import StylePick, parse_works
 from ..speed import Precision, check_scales
 from .common import note, progress, settings_of, stdout
 
@@ -90,7 +90,7 @@ def paint_command(
     ctx: typer.Context,
     photo: Annotated[Path, typer.Argument(help="The photo to paint.", show_default=False)],
     like: Annotated[Optional[list[str]], typer.Option("--like", help="Artist to paint like (repeatable).", rich_help_panel=_STYLE)] = None,
-    works: Annotated[int, typer.Option(help="Random works drawn per artist (Mu & Francl: one).", rich_help_panel=_STYLE)] = 1,
+    works: Annotated[str, typer.Option(help="Random works drawn per artist (Mu & Francl: one), or 'all': the mean Gram of every matching work.", rich_help_panel=_STYLE)] = "1",
     style: Annotated[Optional[str], typer.Option("--style", help="Only works of this style.", rich_help_panel=_STYLE)] = None,
     genre: Annotated[Optional[str], typer.Option(help="Only works of this genre.", rich_help_panel=_STYLE)] = None,
     years: Annotated[Optional[str], typer.Option(help="Only works from these years, e.g. 1901-1904.", rich_help_panel=_STYLE)] = None,
@@ -136,7 +136,7 @@ def paint_command(
         display = _Display(settings, stack, iterations)
         result = paint(
             photo, like=like or (), blend=blend, style_images=style_image or (), style_weights=style_weights,
-            works=works, style=style, genre=genre, years=years, offline=offline, options=options,
+            works=parse_works(works), style=style, genre=genre, years=years, offline=offline, options=options,
             settings=settings, seed=seed, output=output or True, force=force, callback=display.step,
             on_picks=display.picks, fetch=default_fetch(settings, progress=display.fetch),
         )
