@@ -138,6 +138,16 @@ def open_catalog(path: Path | str, create: bool = True) -> sqlite_utils.Database
     return db
 
 
+def discard_if_empty(db: sqlite_utils.Database, path: Path | str) -> bool:
+    """Close and delete a catalog that holds no artist or work (made by a command that then failed)."""
+    if db["artists"].count or db["works"].count:
+        return False
+    db.conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return True
+
+
 def dumps(value) -> str | None:
     """JSON text for list and dict columns (None stays NULL)."""
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -337,9 +337,15 @@ class _Job:
 def _picks(settings, like, blend, style_images, style_weights, works, filters, seed, offline, fetch) -> list[StylePick]:
     if style_images:
         return _explicit_picks(style_images, style_weights)
+    fresh = not settings.catalog_path.exists()
     db = catalog.open_catalog(settings.catalog_path, create=not offline)
     fetch = fetch or (None if offline else default_fetch(settings))
-    return pick_works(db, settings.home, like=like, blend=blend, works=works, filters=filters, seed=seed, offline=offline, fetch=fetch)
+    try:
+        return pick_works(db, settings.home, like=like, blend=blend, works=works, filters=filters, seed=seed, offline=offline, fetch=fetch)
+    except Exception:
+        if fresh:  # a failed first fetch leaves the data home as it found it
+            catalog.discard_if_empty(db, settings.catalog_path)
+        raise
 
 
 def _objective(job: _Job, stage: PaintOptions, step_net, start: Tensor, stats: Tensor | None, provider: TargetProvider):

@@ -150,3 +150,14 @@ def test_unknown_layer_is_a_usage_error(cli, corpus, photo):
     result = cli("--weights", "random", "paint", str(photo), "--like", "picasso", "--style-layers", "relu1_1,relu9_1")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: unknown VGG-19 layer(s): relu9_1")
+
+
+def test_failed_first_fetch_leaves_a_fresh_home_without_a_catalog(cli, tmp_path):
+    photo = tmp_path / "photo.png"
+    Image.new("RGB", (64, 48), (120, 80, 40)).save(photo)
+    fresh = tmp_path / "fresh-home"
+    result = cli("paint", str(photo), "--like", "pablo-picasso", "--size", "32", home_dir=fresh)
+    assert result.exit_code == 1  # WikiArt unreachable (the tests' discard port)
+    assert "error: cannot reach" in result.output
+    assert not (fresh / "catalog.db").exists()
+    assert not list(tmp_path.glob("photo.*.png"))
