@@ -26,6 +26,17 @@ def _isolated_environment(monkeypatch):
 
 
 @pytest.fixture
+def one_torch_thread():
+    """One torch thread: on a shared 2-core machine two threads are several times slower than one."""
+    import torch
+
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(saved)
+
+
+@pytest.fixture
 def home(tmp_path) -> Path:
     """An empty data home."""
     path = tmp_path / "home"

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-import torch
 
 from artstyle import catalog, manifest
 from artstyle.batch import run_batch
@@ -21,13 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 TINY = ["--size", "64", "--iterations", "3"]
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Two torch threads on a shared 2-core machine are several times slower than one."""
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture

@@ -22,12 +22,7 @@ LAYERS = ("relu1_1", "relu2_1", "relu3_1")
 CONTENT = ("relu2_2",)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    saved = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(saved)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _images(tmp_path):
