@@ -44,11 +44,40 @@ from torch import Tensor, nn
 EPS = 1e-8
 
 
+class _Gram(torch.autograd.Function):
+    """flat [B,N,C] (or [B,C,N] with ``channels_first``) -> the Gram [B,C,C] / N, with a one-product backward.
+
+    Autograd's own backward of ``Rᵀ @ R`` runs two batched products and an add
+    (one per operand); the Gram is symmetric in R, so one product of R with the
+    symmetrised incoming gradient gives the same result, laid out like R. The
+    Grams were a fifth of a bf16 step on the CPU before this.
+    """
+
+    @staticmethod
+    def forward(ctx, flat: Tensor, channels_first: bool) -> Tensor:
+        ctx.save_for_backward(flat)
+        ctx.channels_first = channels_first
+        if channels_first:
+            return flat @ flat.transpose(1, 2) / flat.shape[2]
+        return flat.transpose(1, 2) @ flat / flat.shape[1]
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor, None]:
+        (flat,) = ctx.saved_tensors
+        if ctx.channels_first:
+            return (grad + grad.transpose(1, 2)) @ flat / flat.shape[2], None
+        return flat @ ((grad + grad.transpose(1, 2)) / flat.shape[1]), None
+
+
 def gram_matrix(features: Tensor) -> Tensor:
     """features [B,C,H,W] -> Gram matrices [B,C,C], divided by the number of positions H·W."""
     b, c, h, w = features.shape
-    flat = features.reshape(b, c, h * w)  # [B,C,N]
-    return flat @ flat.transpose(1, 2) / (h * w)  # [B,C,C]
+    if c > 1 and features.is_contiguous(memory_format=torch.channels_last):
+        # A channels-last map flattens to [B,N,C] without a copy, and its gradient comes back
+        # channels-last too. Flattening to [B,C,N] would copy it, and autograd's sum of that
+        # channels-first gradient with the next convolution's channels-last one is a slow strided add.
+        return _Gram.apply(features.permute(0, 2, 3, 1).reshape(b, h * w, c), False)
+    return _Gram.apply(features.reshape(b, c, h * w), True)
 
 
 def relative_scale(target: Tensor) -> Tensor:

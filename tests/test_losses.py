@@ -29,6 +29,18 @@ def test_gram_matrix_is_mean_outer_product():
     torch.testing.assert_close(gram, gram.transpose(1, 2))
 
 
+@pytest.mark.parametrize("memory_format", [torch.contiguous_format, torch.channels_last])
+def test_gram_matrix_gradient_matches_autograd_and_keeps_the_layout(memory_format):
+    features = torch.randn(2, 6, 5, 7, dtype=torch.float64).to(memory_format=memory_format).requires_grad_(True)
+    upstream = torch.randn(2, 6, 6, dtype=torch.float64)
+    flat = features.reshape(2, 6, 35)
+    expected, = torch.autograd.grad(flat @ flat.transpose(1, 2) / 35, features, upstream)
+    got, = torch.autograd.grad(gram_matrix(features), features, upstream)
+    assert torch.allclose(got, expected)
+    assert got.is_contiguous(memory_format=memory_format)  # no strided add against the conv's gradient
+    assert torch.autograd.gradcheck(gram_matrix, (features,))
+
+
 def test_gram_matrix_does_not_depend_on_image_size():
     small = torch.rand(1, 8, 6, 6)
     tiled = small.repeat(1, 1, 3, 2)  # the same texture over 6x the area
