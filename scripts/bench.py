@@ -58,13 +58,16 @@ STEP_CONFIGS = ["default", "fp32-lbfgs", "fp32-adam", "fp32-nchw", "bf16-lbfgs",
 QUALITY_CONFIGS = ["default", "fp32-lbfgs", "bf16-lbfgs", "fp32-c2f", "bf16-c2f", "bf16-c2f3", "fp32-tol", "bf16-c2f-tol"]
 
 
-def _options(size: int, iterations: int, config: str):
-    """PaintOptions of a configuration: fp32 without early stopping unless it says otherwise ("default": paint's)."""
+def _options(size: int, iterations: int | None, config: str):
+    """PaintOptions of a configuration: fp32 without early stopping unless it says otherwise.
+
+    "default" is paint's own defaults; with ``iterations`` None, its iteration count too.
+    """
     from artstyle.paint import PaintOptions
 
     if config == "default":
-        return PaintOptions(size=size, iterations=iterations)
-    return PaintOptions(size=size, iterations=iterations, **{"tolerance": 0, "precision": "fp32", **CONFIGS[config]})
+        return PaintOptions(size=size) if iterations is None else PaintOptions(size=size, iterations=iterations)
+    return PaintOptions(**{"size": size, "iterations": iterations, "tolerance": 0, "precision": "fp32", **CONFIGS[config]})
 
 
 def _images():
@@ -140,6 +143,24 @@ def measure_steps(size: int, config: str, device: str, warmup: int, steps: int) 
             "seconds_per_step": per_step, "peak_memory_bytes": _peak_memory(device), "device": str(device)}
 
 
+class _BenchTargets:
+    """paint's target provider for the benchmark's one style image (no cache: targets are recomputed)."""
+
+    def __init__(self, style_image, device) -> None:
+        self.style_image, self.device = style_image, device
+
+    def __call__(self, pick, config, stats, net):
+        from artstyle.targets import compute_style_targets, prepare_style
+
+        return compute_style_targets(net, prepare_style(self.style_image, config, stats, self.device), config.layers)[0]
+
+    def palette(self, pick, config):
+        from artstyle.color import lab_stats
+        from artstyle.targets import prepare_style
+
+        return lab_stats(prepare_style(self.style_image, config, None, self.device))
+
+
 def measure_quality(size: int, config: str, device: str, iterations: int, bar: float | None, check_every: int = 5) -> dict:
     """(c): run paint's optimisation (every scale, targets included) to ``iterations``.
 
@@ -151,21 +172,23 @@ def measure_quality(size: int, config: str, device: str, iterations: int, bar: f
     import torch
 
     from artstyle.device import resolve_device, synchronize
-    from artstyle.paint import _deterministic, _run
+    from artstyle.features import load_feature_net
+    from artstyle.paint import _colour_maps, _deterministic, _Job, _objective as paint_objective, _run, replace
     from artstyle.sampler import StylePick
     from artstyle.speed import upsample
-    from artstyle.targets import compute_style_targets, prepare_style
+    from artstyle.targets import color_stats, image_to_tensor
 
     device = resolve_device(device)
-    options = _options(size, iterations, config)
-    judge, content = _objective(size, device, options, speed=False)
-    net = judge.net
+    options = _options(size, None if config == "default" else iterations, config)
+    net = load_feature_net("random", options.style_layers + options.content_layers, options.pooling, device)
     content_image, style_image = _images()
-    pick = StylePick("bench-style", None, "style", 1.0, None, "")
-
-    def provider(pick, target_config, stats, net):
-        style = prepare_style(style_image, target_config, stats, device)
-        return compute_style_targets(net, style, target_config.layers)[0]
+    pick = StylePick("bench-style", None, "style", 1.0, Path("style"), None)
+    provider = _BenchTargets(style_image, device)
+    job = _Job(content_image, "bench", "bench", [pick], options, 0, net, None, {}, {})
+    # The judge: the fp32 full-size objective this run's final scale minimises (colour maps included).
+    content = image_to_tensor(content_image, options.size).to(device)
+    recolor, _ = _colour_maps(job, content, provider)
+    judge = paint_objective(job, replace(options, scales=(1.0,)), net, recolor(content), color_stats(content, options.color), provider)
 
     reached: list[float] = []
     judged: list[tuple[int, float]] = []
@@ -188,7 +211,7 @@ def measure_quality(size: int, config: str, device: str, iterations: int, bar: f
         excluded[0] += time.perf_counter() - t0
 
     with _deterministic(device, options.cudnn_benchmark):
-        _, result, _ = _run(net, content_image, [pick], options, 0, device, provider, on_step, None, {})
+        _, result = _run(job, provider, on_step)
     synchronize(device)
     seconds = time.perf_counter() - start - excluded[0]
     final = evaluate(result.image)  # fp32, full resolution, same weights and targets
@@ -238,8 +261,7 @@ def run(args) -> dict:
     report = {"device": str(device), "torch": torch.__version__, "threads": torch.get_num_threads(),
               "throughput": throughput, "steps": rows}
     if args.quality:
-        reference = _in_subprocess("quality", size=args.quality_size, config="fp32-lbfgs", device=args.device,
-                                   iterations=args.reference_iterations, bar=None)
+        reference = _reference(args)
         bar = reference["final_loss"]
         report["quality"] = {"reference": reference, "runs": [
             _in_subprocess("quality", size=args.quality_size, config=config, device=args.device,
@@ -247,6 +269,18 @@ def run(args) -> dict:
             for config in args.quality_configs
         ]}
     return report
+
+
+def _reference(args) -> dict:
+    """The quality bar's reference run, measured now or taken from an earlier ``--json`` report."""
+    if args.reference:
+        earlier = json.loads(Path(args.reference).read_text())
+        reference = earlier.get("quality", {}).get("reference", earlier)
+        if reference.get("size") != args.quality_size:
+            sys.exit(f"{args.reference}: its reference ran at {reference.get('size')} px, not --quality-size {args.quality_size}")
+        return reference
+    return _in_subprocess("quality", size=args.quality_size, config="fp32-lbfgs", device=args.device,
+                          iterations=args.reference_iterations, bar=None)
 
 
 def print_table(report: dict) -> None:
@@ -278,14 +312,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
-    parser.add_argument("--configs", nargs="+", default=STEP_CONFIGS, choices=list(CONFIGS), help="step-time configurations")
+    parser.add_argument("--configs", nargs="*", default=STEP_CONFIGS, choices=list(CONFIGS), help="step-time configurations")
     parser.add_argument("--quality-configs", nargs="+", default=QUALITY_CONFIGS, choices=list(CONFIGS))
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--quality", action="store_true", help="also measure (c), time to quality (slow)")
     parser.add_argument("--quality-size", type=int, default=512)
     parser.add_argument("--reference-iterations", type=int, default=300)
-    parser.add_argument("--quality-iterations", type=int, default=300)
+    parser.add_argument("--quality-iterations", type=int, default=300, help="for every quality config but default (paint's own count)")
+    parser.add_argument("--reference", metavar="JSON", help="reuse the reference run of an earlier --json --quality report (same machine, same size)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
