@@ -94,7 +94,7 @@ class ContentLoss(nn.Module):
         self.register_buffer("scale", relative_scale(target))
 
     def forward(self, features: Tensor) -> Tensor:
-        return (features - self.target).pow(2).sum() * self.scale
+        return (features - self.target).pow(2).flatten(1).sum(1) * self.scale  # [B]
 
 
 class StyleLoss(nn.Module):
@@ -108,7 +108,7 @@ class StyleLoss(nn.Module):
 
     def forward(self, features: Tensor) -> Tensor:
         gram = gram_matrix(features)  # [B,C,C]
-        return (gram - self.target).pow(2).sum() * self.scale
+        return (gram - self.target).pow(2).sum((1, 2)) * self.scale  # [B]
 
 
 class TVLoss(nn.Module):
@@ -117,7 +117,7 @@ class TVLoss(nn.Module):
     def forward(self, image: Tensor) -> Tensor:
         dx = image[..., :, 1:] - image[..., :, :-1]  # [B,3,H,W-1]
         dy = image[..., 1:, :] - image[..., :-1, :]  # [B,3,H-1,W]
-        return dx.pow(2).mean() + dy.pow(2).mean()
+        return dx.pow(2).flatten(1).mean(1) + dy.pow(2).flatten(1).mean(1)  # [B]
 
 
 class Scale(nn.Module):
@@ -215,17 +215,36 @@ def content_term(targets: Mapping[str, Tensor]) -> SumLoss:
 
 
 class Objective(nn.Module):
-    """image [1,3,H,W] -> (total loss, {"content", "style", "tv": weighted terms}) through a feature net."""
+    """images [B,3,H,W] -> (per-image totals [B], {"content", "style", "tv": [B] weighted terms}).
 
-    def __init__(self, net: nn.Module, terms: Mapping[str, nn.Module]) -> None:
+    One feature-net pass serves the whole batch; image i is judged by its own
+    terms (``terms[i]``, or the one mapping for every image), so images with
+    different photos and targets can be optimised together.
+    """
+
+    def __init__(self, net: nn.Module, terms: Mapping[str, nn.Module] | Sequence[Mapping[str, nn.Module]]) -> None:
         super().__init__()
         self.net = net
-        self.terms = nn.ModuleDict(dict(terms))
+        per_image = [terms] if isinstance(terms, Mapping) else list(terms)
+        self.terms = nn.ModuleList(nn.ModuleDict(dict(t)) for t in per_image)
 
-    def forward(self, image: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
-        features = self.net(image)
-        parts = {name: term(features, image) for name, term in self.terms.items()}
+    def forward(self, images: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        features = self.net(images)
+        if len(self.terms) == 1:
+            parts = {name: term(features, images) for name, term in self.terms[0].items()}
+            return sum(parts.values()), parts  # type: ignore[return-value]
+        if len(self.terms) != images.shape[0]:
+            raise ValueError(f"{images.shape[0]} images for {len(self.terms)} sets of terms")
+        split = {layer: f.split(1) for layer, f in features.items()}  # views; their gradients are concatenated once
+        rows = [{name: term({k: v[i] for k, v in split.items()}, image) for name, term in terms.items()}
+                for i, (terms, image) in enumerate(zip(self.terms, images.split(1)))]
+        parts = {name: torch.cat([row[name] for row in rows]) for name in rows[0]}
         return sum(parts.values()), parts  # type: ignore[return-value]
+
+
+def batched(objectives: Sequence[Objective]) -> Objective:
+    """Several one-image objectives over the same network as one objective over their batch."""
+    return Objective(objectives[0].net, [o.terms[0] for o in objectives])
 
 
 def build_objective(

@@ -3,8 +3,12 @@
 Gatys, Ecker & Bethge (2015) optimise the image with L-BFGS (our default); Adam
 is the usual alternative and behaves better with large images and in low
 precision. One *iteration* is one forward and backward pass through the
-network, for both optimisers (L-BFGS runs with ``max_iter=1`` per step and no
-line search, so its history carries across steps).
+network, for both optimisers (L-BFGS takes one unit step per evaluation, no
+line search, its history carrying across steps: :mod:`artstyle.lbfgs`).
+
+Images of the same size can be optimised as one batch (:func:`optimize_batch`):
+they share each network pass, but every image keeps its own optimiser state,
+early stop and trace, so it ends where it would alone.
 
 The loop reports every iteration through a callback (:class:`Step`) and never
 prints. It stops early when the best loss has improved by less than
@@ -23,12 +27,13 @@ import math
 import time
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterator, Mapping, Sequence
 
 import torch
 from torch import Tensor, nn
 
 from .errors import OptimizationError, UsageError
+from .lbfgs import BatchLBFGS
 
 
 class OptimizerChoice(str, Enum):
@@ -106,10 +111,27 @@ def initial_image(content: Tensor, init: Init, noise_ratio: float, seed: int) ->
     return (1 - noise_ratio) * content + noise_ratio * noise
 
 
-def _make_optimizer(config: OptimizeConfig, image: Tensor) -> torch.optim.Optimizer:
+class _Adam:
+    """torch's Adam (elementwise, so exact per image) with the ``step(grad, active)`` of BatchLBFGS."""
+
+    def __init__(self, image: Tensor, lr: float) -> None:
+        self.image = image
+        self.adam = torch.optim.Adam([image], lr=lr)
+
+    def step(self, grad: Tensor, active: Tensor) -> None:
+        before = None if bool(active.all()) else self.image.detach().clone()
+        self.image.grad = grad
+        self.adam.step()
+        with torch.no_grad():
+            self.image.clamp_(0, 1)
+            if before is not None:  # images that have stopped stay where they stopped
+                self.image[~active] = before[~active]
+
+
+def _make_optimizer(config: OptimizeConfig, image: Tensor):
     if config.optimizer is OptimizerChoice.adam:
-        return torch.optim.Adam([image], lr=config.learning_rate)
-    return torch.optim.LBFGS([image], lr=1, max_iter=1, history_size=100, tolerance_grad=0, tolerance_change=0)
+        return _Adam(image, config.learning_rate)
+    return BatchLBFGS(image, history_size=100, lr=1.0)
 
 
 def _converged(trace: list[dict], config: OptimizeConfig) -> bool:
@@ -146,41 +168,73 @@ def optimize(
     callback: Callable[[Step], None] | None = None,
 ) -> OptimizeResult:
     """Minimise ``objective(image) -> (total, parts)`` starting from ``content`` [1,3,H,W]."""
+    return optimize_batch(objective, content, config, seeds=[seed], callbacks=[callback])[0]
+
+
+def optimize_batch(
+    objective: Objective,
+    contents: Tensor,
+    config: OptimizeConfig = OptimizeConfig(),
+    *,
+    seeds: Sequence[int],
+    callbacks: Sequence[Callable[[Step], None] | None] = (),
+) -> list[OptimizeResult]:
+    """Minimise a batch of independent problems together: one result per image of ``contents`` [B,3,H,W].
+
+    ``objective(images)`` returns per-image totals [B] and parts {name: [B]},
+    image i's loss depending on image i alone. Each image has its own seed,
+    optimiser history, early stop and callback, so it ends where it would
+    alone; the batch shares the network passes (the speed-up on GPUs).
+    """
+    if len(seeds) != contents.shape[0]:
+        raise ValueError(f"{contents.shape[0]} images but {len(seeds)} seeds")
+    callbacks = list(callbacks) or [None] * len(seeds)
     with _flush_denormals():
-        return _optimize(objective, content, config, seed, callback)
+        return _optimize(objective, contents, config, list(seeds), callbacks)
 
 
-def _optimize(objective: Objective, content: Tensor, config: OptimizeConfig, seed: int, callback) -> OptimizeResult:
-    image = nn.Parameter(initial_image(content, Init(config.init), config.noise_ratio, seed))
+def _optimize(objective: Objective, contents: Tensor, config: OptimizeConfig, seeds: list[int], callbacks) -> list[OptimizeResult]:
+    starts = [initial_image(c[None], Init(config.init), config.noise_ratio, seed) for c, seed in zip(contents, seeds)]
+    image = nn.Parameter(torch.cat(starts))
     optimizer = _make_optimizer(config, image)
-    result = OptimizeResult(image=image.detach())
+    results = [OptimizeResult(image=start) for start in starts]
+    active = torch.ones(len(seeds), dtype=torch.bool, device=image.device)
     start = time.perf_counter()
     for iteration in range(1, config.iterations + 1):
-        record: dict = {}
-
-        def closure() -> Tensor:
-            optimizer.zero_grad(set_to_none=True)
-            total, parts = objective(image)
-            total.backward()
-            record.update(loss=float(total.detach()), parts={k: float(v.detach()) for k, v in parts.items()})
-            return total
-
-        optimizer.step(closure)
-        if not math.isfinite(record["loss"]) or not torch.isfinite(image).all():
+        totals, parts = objective(image)
+        totals, parts = totals.reshape(len(seeds)), {k: v.reshape(len(seeds)) for k, v in parts.items()}  # scalars for one image
+        grad, = torch.autograd.grad(totals.sum(), image)
+        losses, parts = totals.detach().tolist(), {k: v.detach().tolist() for k, v in parts.items()}
+        if not all(math.isfinite(losses[i]) for i in range(len(seeds)) if active[i]):
             raise OptimizationError(
                 f"the loss became non-finite at iteration {iteration}",
                 hint="lower --style-weight, use --optimizer adam, or start from --init content",
             )
-        if config.optimizer is OptimizerChoice.adam:
-            with torch.no_grad():
-                image.clamp_(0, 1)
-        result.trace.append({"iteration": iteration, **record})
-        result.iterations = iteration
-        if callback is not None:
-            callback(Step(iteration, config.iterations, record["loss"], record["parts"], time.perf_counter() - start, image.detach()))
-        if _converged(result.trace, config):
-            result.stopped_early = True
+        optimizer.step(grad, active)
+        if not bool(torch.isfinite(image).all()):
+            raise OptimizationError(f"the image became non-finite at iteration {iteration}", hint="lower --style-weight, or use --optimizer adam")
+        elapsed = time.perf_counter() - start
+        for i in [i for i in range(len(seeds)) if active[i]]:
+            _record_step(results[i], iteration, losses[i], {k: v[i] for k, v in parts.items()}, elapsed, config, image[i:i + 1].detach(), callbacks[i])
+            if results[i].stopped_early:
+                active[i] = False
+        if not bool(active.any()):
             break
-    result.image = image.detach().clamp(0, 1)
-    result.seconds = time.perf_counter() - start
-    return result
+    seconds = time.perf_counter() - start
+    for i, result in enumerate(results):
+        result.image = image[i:i + 1].detach().clamp(0, 1)
+        result.seconds = seconds
+    return results
+
+
+def _record_step(result: OptimizeResult, iteration: int, loss: float, parts: dict, elapsed: float, config: OptimizeConfig, image: Tensor, callback) -> None:
+    """Append one iteration to an image's trace, report it, and mark the image stopped once converged.
+
+    The loss is that of the image before this iteration's step, as torch's
+    optimisers report it.
+    """
+    result.trace.append({"iteration": iteration, "loss": loss, "parts": parts})
+    result.iterations = iteration
+    if callback is not None:
+        callback(Step(iteration, config.iterations, loss, parts, elapsed, image))
+    result.stopped_early = _converged(result.trace, config)

@@ -33,8 +33,8 @@ from .device import resolve_device
 from .errors import UsageError
 from .features import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureNet, Pooling, check_layers, load_feature_net
 from .files import SAVE_FORMATS, load_image, save_image, sha256_bytes, sha256_file
-from .losses import build_objective
-from .optimize import Init, OptimizeConfig, OptimizeResult, OptimizerChoice, Step, check_iterations, optimize
+from .losses import batched, build_objective
+from .optimize import Init, OptimizeConfig, OptimizeResult, OptimizerChoice, Step, check_iterations, optimize_batch
 from .provenance import library_versions, record_run, sidecar_path, trace_summary, write_outputs
 from .sampler import FETCH_LIMIT, FetchHook, Filters, StylePick, pick_works
 from .settings import Settings
@@ -362,38 +362,59 @@ def _objective(job: _Job, stage: PaintOptions, step_net, start: Tensor, stats: T
 
 
 def _run(job: _Job, provider: TargetProvider, callback) -> tuple[Image.Image, OptimizeResult]:
-    """Targets, objective and optimisation, scale by scale -> (final PIL image, OptimizeResult).
+    """Targets, objective and optimisation for one job -> (final PIL image, OptimizeResult)."""
+    return _run_batch([job], provider, [callback])[0]
+
+
+def batch_key(job: _Job) -> tuple:
+    """Jobs with equal keys can be optimised as one batch: same painted size, same options and network."""
+    return (tuple(image_to_tensor(job.content_image, job.opts.size).shape), job.opts, id(job.net))
+
+
+def _run_batch(jobs: Sequence[_Job], provider: TargetProvider, callbacks: Sequence) -> list[tuple[Image.Image, OptimizeResult]]:
+    """Targets, objectives and optimisation, scale by scale, for jobs of one :func:`batch_key`.
 
     With one scale (the default) this is one optimisation at ``opts.size``; with
     several (coarse-to-fine), each scale's iterate is upsampled to start the next
-    (artstyle.speed). Colour maps are fixed once from the full-size photo, so every
-    scale paints toward the same palette and the result maps back exactly.
+    (artstyle.speed). Colour maps are fixed once from each full-size photo, so every
+    scale paints toward the same palette and the result maps back exactly. The jobs
+    share every network pass; each keeps its own targets, seed, history and trace.
     """
-    opts = job.opts
-    content = image_to_tensor(job.content_image, opts.size).to(job.device)  # [1,3,H,W]
-    stats = color_stats(content, opts.color)  # the full-size photo's colours at every scale
-    recolor, finish = _colour_maps(job, content, provider)
-    full_size = lambda x: finish(upsample(x, content.shape[2], content.shape[3]))  # noqa: E731
-    step_net = fast_net(job.net, opts.precision, opts.channels_last, opts.compile)
-    job.timings["targets"], results, image = 0.0, [], None
-    for stage, iterations in _plan(job.content_image, opts, job.net.min_side):
+    opts, net, device = jobs[0].opts, jobs[0].net, jobs[0].device
+    contents = [image_to_tensor(job.content_image, opts.size).to(device) for job in jobs]  # [1,3,H,W] each
+    stats = [color_stats(content, opts.color) for content in contents]  # the full-size photo's colours at every scale
+    maps = [_colour_maps(job, content, provider) for job, content in zip(jobs, contents)]
+    height, width = contents[0].shape[2:]
+    finishes = [lambda x, finish=finish: finish(upsample(x, height, width)) for _, finish in maps]
+    step_net = fast_net(net, opts.precision, opts.channels_last, opts.compile)
+    results: list[list[OptimizeResult]] = [[] for _ in jobs]
+    images = None
+    for job in jobs:
+        job.timings["targets"] = 0.0
+    for stage, iterations in _plan(jobs[0].content_image, opts, net.min_side):
         t0 = time.perf_counter()
-        start = recolor(image_to_tensor(job.content_image, stage.size).to(job.device))
-        objective = _objective(job, stage, step_net, start, stats, provider)
-        job.timings["targets"] += time.perf_counter() - t0
-        config = replace(stage.optimize_config(), iterations=iterations)
-        if image is not None:  # continue from the previous scale's iterate
-            start, config = upsample(image, start.shape[2], start.shape[3]), replace(config, init=Init.content)
-        offset = sum(r.iterations for r in results)
-        step_callback = _offset(_with_snapshots(callback, job.output, opts.save_every, full_size), offset, opts.iterations)
-        result = optimize(objective, start, config, seed=job.seed, callback=step_callback)
-        for entry in result.trace:
-            entry.update(iteration=entry["iteration"] + offset, size=stage.size)
-        results.append(result)
-        image = result.image
-    result = _combined(results)
-    job.timings["optimize"] = result.seconds
-    return tensor_to_image(finish(result.image)), result
+        starts = [recolor(image_to_tensor(job.content_image, stage.size).to(device)) for job, (recolor, _) in zip(jobs, maps)]
+        objective = batched([_objective(job, stage, step_net, start, st, provider) for job, start, st in zip(jobs, starts, stats)])
+        for job in jobs:  # computed together: each job is charged its share
+            job.timings["targets"] += (time.perf_counter() - t0) / len(jobs)
+        start, config = torch.cat(starts), replace(stage.optimize_config(), iterations=iterations)
+        if images is not None:  # continue from the previous scale's iterates
+            start, config = upsample(images, start.shape[2], start.shape[3]), replace(config, init=Init.content)
+        offsets = [sum(r.iterations for r in done) for done in results]
+        stage_callbacks = [_offset(_with_snapshots(cb, job.output, opts.save_every, finish), offset, opts.iterations)
+                           for cb, job, finish, offset in zip(callbacks, jobs, finishes, offsets)]
+        stage_results = optimize_batch(objective, start, config, seeds=[job.seed for job in jobs], callbacks=stage_callbacks)
+        for done, result, stage_offset in zip(results, stage_results, offsets):
+            for entry in result.trace:
+                entry.update(iteration=entry["iteration"] + stage_offset, size=stage.size)
+            done.append(result)
+        images = torch.cat([r.image for r in stage_results])
+    outputs = []
+    for job, done, (_, finish) in zip(jobs, results, maps):
+        result = _combined(done)
+        job.timings["optimize"] = result.seconds
+        outputs.append((tensor_to_image(finish(result.image)), result))
+    return outputs
 
 
 def _colour_maps(job: _Job, content: Tensor, provider: TargetProvider):

@@ -11,6 +11,8 @@ from artstyle.losses import (
     StyleLoss,
     TVLoss,
     WeightedSum,
+    batched,
+    build_objective,
     content_term,
     gram_matrix,
     mean_gram,
@@ -61,9 +63,9 @@ def test_style_loss_is_relative_to_target_norm():
     target = gram_matrix(torch.rand(1, 6, 5, 5))[0]
     loss = StyleLoss(target)
     expected = (gram_matrix(features)[0] - target).pow(2).sum() / target.pow(2).sum()
-    torch.testing.assert_close(loss(features), expected)
+    torch.testing.assert_close(loss(features), expected.reshape(1))  # one loss per image
     scaled = StyleLoss(target * 1e4)(features * 1e2)  # activations 100x larger: same relative loss
-    torch.testing.assert_close(scaled, expected, rtol=1e-4, atol=1e-6)
+    torch.testing.assert_close(scaled, expected.reshape(1), rtol=1e-4, atol=1e-6)
 
 
 def test_tv_loss_is_zero_on_flat_image_and_size_independent():
@@ -103,14 +105,38 @@ def test_style_term_normalises_layer_and_target_weights():
         g = gram_matrix(feats[layer])[0]
         per = sum(w * (g - t[layer]).pow(2).sum() for w, t in zip([0.75, 0.25], targets)) / mean.pow(2).sum()
         expected += 0.5 * per
-    torch.testing.assert_close(term(feats, None), expected)
+    torch.testing.assert_close(term(feats, None), expected.reshape(1))
 
 
 def test_content_term_averages_layers():
     feats = {"x": torch.rand(1, 2, 3, 3), "y": torch.rand(1, 2, 3, 3)}
     term = content_term({"x": feats["x"], "y": torch.zeros_like(feats["y"]) + 1})
     expected = 0.5 * F.mse_loss(feats["y"], torch.ones_like(feats["y"]), reduction="sum") / 18
-    torch.testing.assert_close(term(feats, None), expected)
+    torch.testing.assert_close(term(feats, None), expected.reshape(1))
+
+
+def test_losses_are_per_image_in_a_batch():
+    features, image = torch.rand(3, 4, 5, 5), torch.rand(3, 3, 6, 6)
+    target = gram_matrix(torch.rand(1, 4, 5, 5))[0]
+    for loss, args in [(StyleLoss(target), features), (ContentLoss(features[:1]), features), (TVLoss(), image)]:
+        together = loss(args)
+        assert together.shape == (3,)
+        torch.testing.assert_close(together, torch.cat([loss(args[i:i + 1]) for i in range(3)]))
+
+
+def test_a_batched_objective_judges_each_image_by_its_own_terms():
+    net = lambda x: {"a": torch.nn.functional.avg_pool2d(x, 2)}  # noqa: E731
+    images = torch.rand(2, 3, 8, 8, requires_grad=True)
+    singles = [build_objective(net, {"a": net(torch.rand(1, 3, 8, 8))["a"]}, [{"a": gram_matrix(torch.rand(1, 3, 4, 4))[0]}],
+                               [1.0], {"a": 1.0}, content_weight=1.0, style_weight=10.0, tv_weight=0.5) for _ in range(2)]
+    totals, parts = batched(singles)(images)
+    for i, single in enumerate(singles):
+        total, part = single(images[i:i + 1])
+        torch.testing.assert_close(totals[i:i + 1], total)
+        for name in part:
+            torch.testing.assert_close(parts[name][i:i + 1], part[name])
+    grad, = torch.autograd.grad(totals[1], images)
+    assert grad[0].abs().max() == 0 and grad[1].abs().max() > 0  # image 0's gradient does not see image 1's loss
 
 
 @pytest.mark.parametrize("weights", [[], [0, 0], [-1, 2], [float("nan")], [float("inf"), 1]])

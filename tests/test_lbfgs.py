@@ -1,0 +1,57 @@
+"""The per-image L-BFGS: torch's algorithm for one image, independent histories for a batch."""
+
+from __future__ import annotations
+
+import torch
+
+from artstyle.lbfgs import BatchLBFGS
+
+
+def _loss(x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+    """A smooth non-quadratic per-image loss [B,...] -> [B] (a different problem per row of ``a``)."""
+    return ((x - a) ** 2 * (1 + x**2)).flatten(1).sum(1) + (x.flatten(1) ** 4).sum(1) * 0.1
+
+
+def _run_ours(start: torch.Tensor, a: torch.Tensor, steps: int, active=None) -> list[torch.Tensor]:
+    x = start.clone().requires_grad_(True)
+    opt = BatchLBFGS(x, history_size=5)
+    path = []
+    for _ in range(steps):
+        grad, = torch.autograd.grad(_loss(x, a).sum(), x)
+        opt.step(grad, active)
+        path.append(x.detach().clone())
+    return path
+
+
+def test_one_image_follows_torch_lbfgs_step_for_step():
+    a = torch.randn(1, 3, 4, 4, dtype=torch.float64)
+    start = torch.zeros_like(a)
+    ours = _run_ours(start, a, 25)
+    x = start.clone().requires_grad_(True)
+    theirs = torch.optim.LBFGS([x], lr=1, max_iter=1, history_size=5, tolerance_grad=0, tolerance_change=0)
+    for step in range(25):
+        def closure():
+            theirs.zero_grad()
+            loss = _loss(x, a).sum()
+            loss.backward()
+            return loss
+        theirs.step(closure)
+        torch.testing.assert_close(ours[step], x.detach(), rtol=1e-9, atol=1e-12, msg=f"step {step + 1}")
+    assert float(_loss(ours[-1], a)) < 0.5 * float(_loss(start, a))  # and it does descend
+
+
+def test_images_in_a_batch_follow_their_own_paths():
+    a = torch.randn(3, 2, 5, 5, dtype=torch.float64) * torch.tensor([0.1, 1.0, 10.0], dtype=torch.float64).view(3, 1, 1, 1)
+    start = torch.rand_like(a)
+    together = _run_ours(start, a, 20)[-1]
+    for i in range(3):
+        alone = _run_ours(start[i:i + 1], a[i:i + 1], 20)[-1]
+        torch.testing.assert_close(together[i:i + 1], alone, rtol=1e-9, atol=1e-12)
+
+
+def test_inactive_images_do_not_move_and_the_others_do():
+    a = torch.randn(2, 1, 3, 3, dtype=torch.float64)
+    start = torch.zeros_like(a)
+    path = _run_ours(start, a, 4, active=torch.tensor([True, False]))
+    assert torch.equal(path[-1][1], start[1])
+    assert not torch.equal(path[-1][0], start[0])
