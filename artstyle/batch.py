@@ -11,10 +11,13 @@ resume from :mod:`artstyle.manifest`, each painting from
 What the batch shares across jobs: the VGG-19 (``load_feature_net`` is
 memoised per process, so it loads once for the whole batch) and the style
 targets, which go through the style cache (:mod:`artstyle.cached_targets`):
-a work drawn again for the same photo costs no forward pass. Jobs run one at a
-time: ``paint`` has no batched entry point yet, so photos of equal size are
-not yet optimised together as one batch tensor (``batch_size`` is accepted and
-recorded for when it has).
+a work drawn again for the same photo costs no forward pass. Photos that paint at
+the same size are claimed together, up to ``batch_size`` (by default
+:func:`artstyle.speed.auto_batch_size`: one on a CPU, as many as fit on a GPU),
+and optimised as one batch tensor (:func:`artstyle.paint.run_jobs`); each keeps
+its own works, seed and L-BFGS history, so it comes out as it would alone. If a
+batch fails, its jobs are painted one at a time so only the failing one is
+marked failed.
 
 Each job's output is written atomically (image with provenance, then its
 sidecar) and the job is marked done, together with its ``runs`` row, in one
@@ -38,10 +41,13 @@ from .cached_targets import CachedTargets
 from .device import resolve_device
 from .errors import UsageError
 from .gallery import Entry, Work, write_gallery
+from .files import load_image
 from .optimize import Step
-from .paint import PaintOptions, _options, compute_targets, paint
+from .paint import PaintOptions, PaintResult, _options, batch_key, compute_targets, prepare, run_jobs
 from .provenance import record_run, sidecar_path, write_outputs
 from .settings import Settings
+from .speed import auto_batch_size
+from .targets import painted_size
 
 log = logging.getLogger(__name__)
 
@@ -90,25 +96,95 @@ def _finish_job(db: sqlite_utils.Database, job: dict, output: Path, record: dict
         record["run_id"] = record_run(db, record)
 
 
-def _run_job(db, settings: Settings, job: dict, out_dir: Path, opts: PaintOptions, provider, offline: bool, callback) -> None:
-    losses: list[float] = []
-
-    def on_step(step: Step) -> None:
-        losses.append(float(step.loss))
-        if callback is not None:
-            callback(step)
-
+def _prepare_job(db, settings: Settings, job: dict, opts: PaintOptions, offline: bool):
+    """The job's validated paint request with its works drawn (paint.prepare), not yet painted."""
     request = StyleRequest.from_dict(job["request"])
-    result = paint(
-        job["input_path"], **_paint_request(db, request), options=opts, settings=settings, seed=job["seed"],
-        offline=offline, callback=on_step, targets=provider,
-    )
+    return prepare(job["input_path"], **_paint_request(db, request), options=opts, settings=settings, seed=job["seed"], offline=offline)
+
+
+def _write_job(db, job: dict, out_dir: Path, result: PaintResult, losses: list[float]) -> None:
+    """Write the job's image and sidecar atomically, then mark it done with its runs row."""
     output = output_path(out_dir, job)
     record = result.provenance
     record.update(output=str(output), sidecar=str(sidecar_path(output)))
     record["batch"] = {"id": job["batch_id"], "job": job["id"], "request": job["request"], "repeat": job["repeat"], "losses": losses}
     write_outputs(result.image, output, record)
     _finish_job(db, job, output, record)
+
+
+def _step_recorder(losses: list[float], callback):
+    def on_step(step: Step) -> None:
+        losses.append(float(step.loss))
+        if callback is not None:
+            callback(step)
+
+    return on_step
+
+
+def _paint_group(db, settings: Settings, group: list[tuple[dict, object]], out_dir: Path, provider, callback) -> None:
+    """Paint prepared jobs together (one batch tensor) and write each; raises if the batch fails."""
+    losses: list[list[float]] = [[] for _ in group]
+    results = run_jobs([prepared for _, prepared in group], settings, provider, [_step_recorder(ls, callback) for ls in losses])
+    for (job, _), result, job_losses in zip(group, results, losses):
+        _write_job(db, job, out_dir, result, job_losses)
+        job["status"] = "done"
+
+
+def _paint_or_split(db, settings: Settings, group: list[tuple[dict, object]], out_dir: Path, provider, callback) -> None:
+    """Paint the group together; if that fails, paint its jobs one at a time so only the failing one is marked failed."""
+    try:
+        _paint_group(db, settings, group, out_dir, provider, callback)
+        return
+    except Exception as exc:  # noqa: BLE001
+        if len(group) == 1:
+            _fail(db, group[0][0], exc)
+            return
+        log.info("a batch of %d failed (%s): painting its jobs one at a time", len(group), _reason(exc))
+    for one in group:
+        if one[0].get("status") != "done":
+            _paint_or_split(db, settings, [one], out_dir, provider, callback)
+
+
+def _fail(db, job: dict, exc: BaseException) -> None:
+    log.debug("job %s failed", job["id"], exc_info=True)
+    log.warning("%s (%s) failed: %s", Path(job["input_path"]).name, job["request"]["value"], _reason(exc))
+    manifest.mark_failed(db, job["id"], _reason(exc))
+    job.update(status="failed", reason=_reason(exc))
+
+
+def _by_batch_key(prepared: list[tuple[dict, object]]) -> list[list[tuple[dict, object]]]:
+    """Split prepared jobs into groups that can share one batch tensor (paint.batch_key)."""
+    groups: dict = {}
+    for job, ready in prepared:
+        groups.setdefault(batch_key(ready), []).append((job, ready))
+    return list(groups.values())
+
+
+class _PaintedShapes:
+    """Each photo's painted size at ``--size``, read once per run; an unreadable photo gets a key of its own."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.known = size, {}
+
+    def __call__(self, path: str) -> tuple:
+        if path not in self.known:
+            try:
+                self.known[path] = painted_size(load_image(path).size, self.size)
+            except Exception:  # noqa: BLE001 - it fails, with its reason, when its job runs alone
+                self.known[path] = ("unreadable", path)
+        return self.known[path]
+
+
+def _claim_group(db, bid: str, shapes: _PaintedShapes, size: int) -> list[dict]:
+    """Claim the next pending job and up to ``size - 1`` more whose photos paint at the same size."""
+    while pending := manifest.pending_jobs(db, bid):
+        first = pending[0]
+        chosen = [first]
+        if size > 1:
+            chosen += [job for job in pending[1:] if shapes(job["input_path"]) == shapes(first["input_path"])][: size - 1]
+        if claimed := manifest.claim_jobs(db, [job["id"] for job in chosen]):
+            return claimed  # else another run claimed them first: look again
+    return []
 
 
 def _reason(exc: BaseException) -> str:
@@ -159,9 +235,7 @@ def run_batch(
     settings = settings or Settings.from_env()
     opts = _options(options, option_overrides)
     if batch_size is not None and batch_size < 1:
-        raise UsageError(f"--batch-size must be at least 1, not {batch_size}", hint="use e.g. --batch-size 4")
-    if batch_size and batch_size > 1:
-        log.info("batch size %d: paint has no batched optimiser yet, so jobs run one at a time", batch_size)
+        raise UsageError(f"--batch-size must be at least 1, not {batch_size}", hint="use e.g. --batch-size 4, or leave it out to choose by device")
     out_dir = Path(out_dir)
     requests = style_requests(like=like, blend=blend, work=work, image=style_images)
     params = batch_params(requests, per_photo, seed, opts, settings, offline)
@@ -170,21 +244,25 @@ def run_batch(
     counts = manifest.open_batch(db, bid, params, out_dir, jobs)
     if on_plan is not None:
         on_plan(len(jobs), counts["done"])
+    device = resolve_device(settings.device)
     # One provider for the whole batch, so every job shares its cache handle and device memory.
-    provider = CachedTargets(settings, resolve_device(settings.device)) if use_cache else compute_targets
-    while (job := manifest.claim_job(db, bid)) is not None:
-        if on_job_start is not None:
-            on_job_start(job)
-        try:
-            _run_job(db, settings, job, out_dir, opts, provider, offline, callback)
-            job["status"] = "done"
-        except Exception as exc:  # noqa: BLE001 - a failing job is recorded and the batch goes on
-            log.debug("job %s failed", job["id"], exc_info=True)
-            log.warning("%s (%s) failed: %s", Path(job["input_path"]).name, job["request"]["value"], _reason(exc))
-            manifest.mark_failed(db, job["id"], _reason(exc))
-            job.update(status="failed", reason=_reason(exc))
+    provider = CachedTargets(settings, device) if use_cache else compute_targets
+    shapes = _PaintedShapes(opts.size)
+    while group := _claim_group(db, bid, shapes, batch_size or auto_batch_size(device, opts.size)):
+        prepared = []
+        for job in group:
+            job["together"] = len(group)
+            if on_job_start is not None:
+                on_job_start(job)
+            try:
+                prepared.append((job, _prepare_job(db, settings, job, opts, offline)))
+            except Exception as exc:  # noqa: BLE001 - a failing job is recorded and the batch goes on
+                _fail(db, job, exc)
+        for same in _by_batch_key(prepared):
+            _paint_or_split(db, settings, same, out_dir, provider, callback)
         if on_job_end is not None:
-            on_job_end(job)
+            for job in group:
+                on_job_end(job)
     return finish_batch(db, bid, out_dir, params, resumed=counts["done"])
 
 

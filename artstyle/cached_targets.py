@@ -28,7 +28,7 @@ from torch import Tensor
 
 from .cache import KIND_IMAGE, KIND_PALETTE, KIND_WORK, StyleCache, cached_aggregate
 from .cache_key import TargetSpec, exact_stats
-from .cache_store import CorruptEntry, StoreOptions, read_entry
+from .cache_store import CorruptEntry, read_entry
 from .catalog import open_catalog, query_works, resolve_artist
 from .color import ColorMode, lab_stats
 from .errors import InputError, NotFoundError

@@ -10,10 +10,7 @@ It is the algorithm of ``torch.optim.LBFGS(lr=1, max_iter=1,
 line_search_fn=None)``, the way Gatys-style code runs it: one function
 evaluation per step, the two-loop recursion (Nocedal & Wright 2006,
 Algorithm 7.4) for the direction, a first step scaled by ``1/|g|₁``, then
-unit steps. One deliberate difference: a curvature pair that fails the
-``yᵀs > 1e-10`` test takes a history slot as a no-op for that image instead
-of being skipped, so all images share the slot count (the pair is skipped in
-both, but an image may then keep fewer than ``history_size`` pairs).
+unit steps, skipping curvature pairs that fail its ``yᵀs > 1e-10`` test.
 """
 
 from __future__ import annotations
@@ -26,7 +23,7 @@ CURVATURE_EPS = 1e-10  # torch.optim.LBFGS's test for a usable curvature pair
 
 def _dot(a: Tensor, b: Tensor) -> Tensor:
     """Per-image dot products: [B,...] x [B,...] -> [B]."""
-    return (a * b).flatten(1).sum(1)
+    return torch.linalg.vecdot(a.flatten(1), b.flatten(1))  # fused: no [B,...] temporary
 
 
 def _per_image(values: Tensor, like: Tensor) -> Tensor:
@@ -35,14 +32,26 @@ def _per_image(values: Tensor, like: Tensor) -> Tensor:
 
 
 class BatchLBFGS:
-    """L-BFGS on ``image`` [B,...], one independent history per image; ``step`` takes the gradient."""
+    """L-BFGS on ``image`` [B,...], one independent history per image; ``step`` takes the gradient.
+
+    Each image's curvature pairs live in a ring of ``history_size`` slots
+    (``[m,B,...]`` tensors, allocated with the first pair). The bookkeeping (next
+    slot and pair count per image) stays on the CPU so that a GPU is synchronised
+    once per step, not once per pair; while every image has kept every pair, the
+    rings are aligned and each pair is read as a view rather than gathered.
+    """
 
     def __init__(self, image: Tensor, history_size: int = 100, lr: float = 1.0) -> None:
         self.image = image
-        self.history_size = history_size
+        self.history_size = max(1, history_size)
         self.lr = lr
-        self.pairs: list[tuple[Tensor, Tensor, Tensor]] = []  # (s, y, rho) with rho [B], 0 where unusable
-        self.h_diag = torch.ones(image.shape[0], dtype=image.dtype, device=image.device)
+        batch = image.shape[0]
+        self.s: Tensor | None = None  # [m,B,...] steps taken
+        self.y: Tensor | None = None  # [m,B,...] gradient changes
+        self.rho = torch.zeros(self.history_size, batch, dtype=image.dtype, device=image.device)  # 1 / yᵀs
+        self.head = torch.zeros(batch, dtype=torch.long)  # next slot per image (CPU)
+        self.count = torch.zeros(batch, dtype=torch.long)  # pairs kept per image (CPU)
+        self.h_diag = torch.ones(batch, dtype=image.dtype, device=image.device)
         self.previous: tuple[Tensor, Tensor] | None = None  # (gradient, step taken) of the last call
 
     @torch.no_grad()
@@ -57,35 +66,57 @@ class BatchLBFGS:
             direction = self._direction(grad)
             length = torch.full_like(self.h_diag, self.lr)
         descent = _dot(grad, direction) < 0  # torch.optim.LBFGS takes no step otherwise
-        moving = descent if active is None else descent & active
+        moving = descent if active is None else descent & active.to(descent.device)
         taken = direction * _per_image(torch.where(moving, length, torch.zeros_like(length)), direction)
         self.image.add_(taken)
         self.previous = (grad, taken)
 
     def _remember(self, grad: Tensor) -> None:
-        """Add the curvature pair of the last step (a no-op slot for images where it is unusable)."""
+        """Add the last step's curvature pair to the history of each image where it is usable."""
         last_grad, s = self.previous
         y = grad - last_grad
         ys = _dot(y, s)
         usable = ys > CURVATURE_EPS
-        if not bool(usable.any()):
+        images = usable.nonzero().squeeze(1).cpu()  # the one synchronisation of a step
+        if not len(images):
             return
-        if len(self.pairs) == self.history_size:
-            self.pairs.pop(0)
-        rho = torch.where(usable, 1.0 / torch.where(usable, ys, torch.ones_like(ys)), torch.zeros_like(ys))
-        self.pairs.append((s, y, rho))
+        if self.s is None:
+            self.s = torch.zeros((self.history_size, *s.shape), dtype=s.dtype, device=s.device)
+            self.y = torch.zeros_like(self.s)
+        slots = self.head[images]
+        on_device = (slots.to(s.device), images.to(s.device))
+        self.s[on_device] = s[images.to(s.device)]
+        self.y[on_device] = y[images.to(s.device)]
+        self.rho[on_device] = 1.0 / ys[images.to(s.device)]
+        self.head[images] = (slots + 1) % self.history_size
+        self.count[images] = torch.clamp(self.count[images] + 1, max=self.history_size)
         self.h_diag = torch.where(usable, ys / _dot(y, y).clamp_min(torch.finfo(ys.dtype).tiny), self.h_diag)
+
+    def _pair(self, k: int, aligned: bool) -> tuple[Tensor, Tensor, Tensor]:
+        """Each image's k-th newest pair (s, y, rho); rho is 0 for images with fewer than k+1 pairs."""
+        slots = (self.head - 1 - k) % self.history_size
+        if aligned:
+            slot = int(slots[0])
+            return self.s[slot], self.y[slot], self.rho[slot]
+        images = torch.arange(len(slots))
+        index = (slots.to(self.rho.device), images.to(self.rho.device))
+        valid = (k < self.count).to(self.rho.device)
+        return self.s[index], self.y[index], self.rho[index] * valid
 
     def _direction(self, grad: Tensor) -> Tensor:
         """-H·grad by the two-loop recursion, per image."""
+        pairs = int(self.count.max())
+        aligned = bool((self.head == self.head[0]).all() and (self.count == self.count[0]).all())
         q = -grad
         alphas = []
-        for s, y, rho in reversed(self.pairs):
+        for k in range(pairs):  # newest to oldest
+            s, y, rho = self._pair(k, aligned)
             alpha = rho * _dot(s, q)
-            q.sub_(y * _per_image(alpha, y))
+            q.addcmul_(y, _per_image(-alpha, y))
             alphas.append(alpha)
         r = q * _per_image(self.h_diag, q)
-        for (s, y, rho), alpha in zip(self.pairs, reversed(alphas)):
+        for k in reversed(range(pairs)):  # oldest to newest
+            s, y, rho = self._pair(k, aligned)
             beta = rho * _dot(y, r)
-            r.add_(s * _per_image(alpha - beta, s))
+            r.addcmul_(s, _per_image(alphas[k] - beta, s))
         return r

@@ -109,6 +109,23 @@ def claim_job(db: sqlite_utils.Database, batch_id: str) -> dict | None:
     return decode_job(db["jobs"].get(row[0]))
 
 
+def pending_jobs(db: sqlite_utils.Database, batch_id: str) -> list[dict]:
+    """The batch's pending jobs in plan order (not claimed: see :func:`claim_jobs`)."""
+    return [decode_job(row) for row in db.query("SELECT * FROM jobs WHERE batch_id = ? AND status = 'pending' ORDER BY position", [batch_id])]
+
+
+def claim_jobs(db: sqlite_utils.Database, job_ids: Sequence[str]) -> list[dict]:
+    """Mark those of ``job_ids`` still pending as running, in one transaction, and return them in order."""
+    claimed = []
+    with immediate(db):
+        for job_id in job_ids:
+            cursor = db.execute("UPDATE jobs SET status = 'running', started_at = ?, reason = NULL WHERE id = ? AND status = 'pending'",
+                                [catalog.now(), job_id])
+            if cursor.rowcount:
+                claimed.append(job_id)
+    return [decode_job(db["jobs"].get(job_id)) for job_id in claimed]
+
+
 def mark_done(db: sqlite_utils.Database, job_id: str, output: Path, provenance: dict) -> None:
     """Record a finished job; its output must already exist (written atomically by the caller)."""
     with immediate(db):

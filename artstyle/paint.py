@@ -279,6 +279,38 @@ def paint(
     ``iterations=50``...) override ``options``.
     """
     started = time.perf_counter()
+    settings = settings or Settings.from_env()
+    job = prepare(
+        content, like=like, blend=blend, style_images=style_images, style_weights=style_weights, works=works,
+        style=style, genre=genre, years=years, offline=offline, options=options, settings=settings, seed=seed,
+        output=output, force=force, on_picks=on_picks, fetch=fetch, **option_overrides,
+    )
+    job.timings["setup"] = time.perf_counter() - started
+    return run_jobs([job], settings, targets, [callback], started)[0]
+
+
+def prepare(
+    content: Path | str | Image.Image,
+    *,
+    like: Sequence[str] | str = (),
+    blend: str | None = None,
+    style_images: Sequence[Path | str] = (),
+    style_weights: Sequence[float] | str | None = None,
+    works: int | str = 1,
+    style: str | None = None,
+    genre: str | None = None,
+    years: str | None = None,
+    offline: bool = False,
+    options: PaintOptions | None = None,
+    settings: Settings | None = None,
+    seed: int | None = None,
+    output: Path | str | bool | None = None,
+    force: bool = False,
+    on_picks: Callable[[list[StylePick]], None] | None = None,
+    fetch: FetchHook | None = None,
+    **option_overrides,
+) -> _Job:
+    """Validate a :func:`paint` request and draw its works: everything but the painting itself."""
     output = None if output is False else output
     settings = settings or Settings.from_env()
     opts = _options(options, option_overrides)
@@ -298,16 +330,27 @@ def paint(
     if on_picks is not None:
         on_picks(picks)
     device = resolve_device(settings.device)
-    job = _Job(
+    return _Job(
         content_image, content_sha, content_path, picks, opts, seed,
         load_feature_net(settings.weights, opts.style_layers + opts.content_layers, opts.pooling, device),
         Path(output) if output is not None else None,
         dict(like=like, blend=blend, style_images=[str(p) for p in style_images], works=works, style=style, genre=genre, years=years),
-        {"setup": time.perf_counter() - started},
+        {},
     )
-    with _deterministic(device, opts.cudnn_benchmark):
-        image, result = _run(job, targets or CachedTargets(settings, device), callback)  # the style cache (cached_targets)
-    return _finish(settings, job, image, _record(job, image, result), started)
+
+
+def run_jobs(jobs: Sequence[_Job], settings: Settings, targets: TargetProvider | None = None,
+             callbacks: Sequence[Callable[[Step], None] | None] = (), started: float | None = None) -> list[PaintResult]:
+    """Paint prepared jobs of one :func:`batch_key` together (one batch tensor) -> their results.
+
+    ``targets`` defaults to the style cache (cached_targets); each job reports
+    its steps to its own callback.
+    """
+    started = time.perf_counter() if started is None else started
+    device = jobs[0].device
+    with _deterministic(device, jobs[0].opts.cudnn_benchmark):
+        painted = _run_batch(jobs, targets or CachedTargets(settings, device), list(callbacks) or [None] * len(jobs))
+    return [_finish(settings, job, image, _record(job, image, result), started) for job, (image, result) in zip(jobs, painted)]
 
 
 @dataclass

@@ -135,3 +135,27 @@ def upsample(image: Tensor, height: int, width: int) -> Tensor:
     if image.shape[-2:] == (height, width):
         return image
     return F.interpolate(image, size=(height, width), mode="bilinear", align_corners=False).clamp(0, 1)
+
+
+# Bytes per painted pixel of one image in a batch: VGG-19 activations to relu5_1 and their
+# gradients (~580 floats per pixel, fp32, forward and backward), plus L-BFGS's 100 curvature
+# pairs of the image (2 x 100 x 3 floats), with half again for the allocator's slack.
+_BYTES_PER_PIXEL = int(1.5 * (580 * 4 * 2 + 2 * 100 * 3 * 4))
+MAX_AUTO_BATCH = 16
+
+
+def auto_batch_size(device: torch.device, size: int, free_bytes: int | None = None) -> int:
+    """How many photos of ``--size`` to optimise together by default on ``device``.
+
+    On a CPU, one: the cores are already busy with one image (scripts/bench_batch.py
+    measured no gain from batching there). On a GPU, as many as fit in half the free
+    memory, up to 16, by the estimate above (about 1.7 GB per image at 512 px, 4:3).
+    """
+    if device.type == "cpu":
+        return 1
+    if free_bytes is None:
+        if device.type != "cuda":
+            return 4  # MPS reports no free memory: a modest batch
+        free_bytes, _ = torch.cuda.mem_get_info(device)
+    per_image = size * size * 3 // 4 * _BYTES_PER_PIXEL
+    return max(1, min(MAX_AUTO_BATCH, free_bytes // 2 // per_image))

@@ -58,13 +58,18 @@ class TargetConfig:
         return data
 
 
+def painted_size(size: tuple[int, int], longest: int) -> tuple[int, int]:
+    """(width, height) of an image of ``size`` scaled so its longest side is ``longest``."""
+    if longest < 1:
+        raise UsageError(f"size must be at least 1 pixel, not {longest}", hint="use e.g. --size 512")
+    scale = longest / max(size)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
 def image_to_tensor(image: Image.Image, longest: int | None = None) -> Tensor:
     """RGB PIL image -> [1,3,H,W] float32 in [0,1], resized (Lanczos) so its longest side is ``longest``."""
     if longest is not None:
-        if longest < 1:
-            raise UsageError(f"size must be at least 1 pixel, not {longest}", hint="use e.g. --size 512")
-        scale = longest / max(image.size)
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        size = painted_size(image.size, longest)
         if size != image.size:
             image = image.resize(size, Image.Resampling.LANCZOS)
     array = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0  # [H,W,3]

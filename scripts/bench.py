@@ -58,6 +58,9 @@ STEP_CONFIGS = ["default", "fp32-lbfgs", "fp32-adam", "fp32-nchw", "bf16-lbfgs",
 QUALITY_CONFIGS = ["default", "fp32-lbfgs", "bf16-lbfgs", "fp32-c2f", "bf16-c2f", "bf16-c2f3", "fp32-tol", "bf16-c2f-tol"]
 
 
+NEAR = 0.005  # also reported: the time to within 0.5% of the bar
+
+
 def _options(size: int, iterations: int | None, config: str):
     """PaintOptions of a configuration: fp32 without early stopping unless it says otherwise.
 
@@ -191,6 +194,7 @@ def measure_quality(size: int, config: str, device: str, iterations: int, bar: f
     judge = paint_objective(job, replace(options, scales=(1.0,)), net, recolor(content), color_stats(content, options.color), provider)
 
     reached: list[float] = []
+    near: list[float] = []  # within NEAR of the bar: where precision, not time, is the limit
     judged: list[tuple[int, float]] = []
     excluded = [0.0]
     start = time.perf_counter()
@@ -208,6 +212,8 @@ def measure_quality(size: int, config: str, device: str, iterations: int, bar: f
         judged.append((step.iteration, loss))
         if bar is not None and not reached and loss <= bar:
             reached.append(t0 - start - excluded[0])
+        if bar is not None and not near and loss <= bar * (1 + NEAR):
+            near.append(t0 - start - excluded[0])
         excluded[0] += time.perf_counter() - t0
 
     with _deterministic(device, options.cudnn_benchmark):
@@ -217,9 +223,12 @@ def measure_quality(size: int, config: str, device: str, iterations: int, bar: f
     final = evaluate(result.image)  # fp32, full resolution, same weights and targets
     if bar is not None and not reached and final <= bar:
         reached.append(seconds)
+    if bar is not None and not near and final <= bar * (1 + NEAR):
+        near.append(seconds)
     return {"size": size, "config": config, "iterations": result.iterations, "seconds": seconds,
             "stopped_early": result.stopped_early, "final_loss": final, "bar": bar,
-            "seconds_to_bar": reached[0] if reached else None, "judged": judged,
+            "seconds_to_bar": reached[0] if reached else None,
+            "seconds_to_near_bar": near[0] if near else None, "near": NEAR, "judged": judged,
             "peak_memory_bytes": _peak_memory(device)}
 
 
@@ -304,7 +313,8 @@ def print_table(report: dict) -> None:
                 continue
             reached = f"{q['seconds_to_bar']:.1f} s" if q["seconds_to_bar"] is not None else "not reached"
             share = f"{q['seconds_to_bar'] / ref['seconds']:.2f}x ref" if q["seconds_to_bar"] is not None else ""
-            print(f"  {q['config']:14s} bar {reached:>12s} {share:>9s}  final loss {q['final_loss']:.5g} "
+            near = f"{q['seconds_to_near_bar']:.1f} s" if q.get("seconds_to_near_bar") is not None else "not reached"
+            print(f"  {q['config']:14s} bar {reached:>12s} {share:>9s}  bar+{q.get('near', NEAR):.1%} {near:>12s}  final loss {q['final_loss']:.5g} "
                   f"({q['iterations']} it, {q['seconds']:.1f} s, peak {q['peak_memory_bytes'] / 2**20:.0f} MB)")
 
 

@@ -12,9 +12,9 @@ scikit-image's, resized copies to reach ``--photos``. A warm-up batch of one job
 loads the network first; the measured stage is bracketed by
 ``torch.cuda.synchronize()`` on CUDA.
 
-Note: ``paint`` has no batched optimiser yet, so ``run_batch`` runs jobs one at
-a time whatever ``--batch-size`` says; the figures should match across batch
-sizes until it has one. Recorded, with the args, in ``--json`` when given.
+The photos are cropped to one aspect ratio so that they paint at one size and
+``--batch-size`` can put them in one batch tensor. Recorded, with the args, in
+``--json`` when given.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -42,14 +42,14 @@ ARTISTS = ["pablo-picasso", "vincent-van-gogh"]
 
 
 def _photo_folder(root: Path, count: int) -> Path:
-    """``count`` distinct photos (crops of the base photos, so their bytes differ)."""
+    """``count`` distinct 4:3 photos (shifted crops of the base photos), so all paint at one size and can batch."""
     base = sorted(photos(SHARED / "paintings", root / "base").iterdir())
     folder = root / "photos"
     folder.mkdir()
     for i in range(count):
         image = Image.open(base[i % len(base)]).convert("RGB")
-        cut = i // len(base)
-        image.crop((cut, cut, image.width - cut, image.height - cut)).save(folder / f"p{i:03d}.png")
+        shift = 0.5 + 0.05 * (i // len(base))
+        ImageOps.fit(image, (640, 480), centering=(min(shift, 1.0), 0.5)).save(folder / f"p{i:03d}.png")
     return folder
 
 

@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 import artstyle.cached_targets as cached_targets
 from artstyle.catalog import open_catalog

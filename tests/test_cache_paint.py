@@ -6,7 +6,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 from artstyle.catalog import open_catalog
 from artstyle.color import lab_stats

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from artstyle.cache import StyleCache, list_entries
-from artstyle.cached_targets import StyleSource, artist_aggregate, artist_sources, build_cache, cached_style_targets
+from artstyle.cached_targets import artist_aggregate, artist_sources, build_cache, cached_style_targets
 from artstyle.catalog import open_catalog
 from artstyle.color import ColorMode
-from artstyle.features import Pooling, load_feature_net, state_dict_hash
+from artstyle.features import Pooling, load_feature_net
 from artstyle.files import load_image
 from artstyle.residency import DeviceLRU
 from artstyle.targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style

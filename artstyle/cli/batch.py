@@ -50,7 +50,7 @@ def batch_command(
     precision: Annotated[Precision, typer.Option(help="bf16: network in bfloat16 where supported, as for artstyle paint.", rich_help_panel=_OPT)] = _DEFAULTS["precision"],
     scales: Annotated[Optional[str], typer.Option(help="Coarse-to-fine fractions of --size ending at 1, as for artstyle paint.", show_default=",".join(map(str, _DEFAULTS["scales"])), rich_help_panel=_OPT)] = None,
     fine_share: Annotated[float, typer.Option(help="Share of the iterations at full size with several --scales.", rich_help_panel=_OPT)] = _DEFAULTS["fine_share"],
-    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Photos optimised together (accepted; jobs currently run one at a time).", show_default="1")] = None,
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Photos of the same painted size optimised together as one batch (default: 1 on a CPU, as many as fit on a GPU, up to 16).", show_default="auto")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Never fetch a missing artist from WikiArt.")] = False,
 ) -> None:
     """Paint every photo after every style request, resumably, ending with a contact sheet and an HTML gallery."""
@@ -66,6 +66,8 @@ def batch_command(
 
         def on_job_start(job: dict) -> None:
             name = f"{Path(job['input_path']).name} · {job['request']['value']} #{job['repeat']}"
+            if job.get("together", 1) > 1:
+                name = f"{job['together']} photos together, last: {name}"
             bar.reset(steps, total=iterations, visible=True, what=name)
 
         def on_job_end(job: dict) -> None:
