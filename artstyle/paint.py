@@ -66,6 +66,7 @@ class PaintOptions:
     init: Init = OptimizeConfig.init
     tolerance: float = OptimizeConfig.tolerance
     learning_rate: float = OptimizeConfig.learning_rate
+    bounded: bool = OptimizeConfig.bounded  # iterates stay in [0, 1]: the loss optimised is the output's
     save_every: int = 0  # write every N-th iterate beside the output (0: never)
     # speed paths (artstyle.speed; measured by scripts/bench.py)
     precision: Precision = Precision.bf16  # bf16: autocast network forward, Grams and losses in fp32 (fp32 where unsupported)
@@ -73,6 +74,7 @@ class PaintOptions:
     compile: bool = False  # torch.compile the feature net
     scales: tuple[float, ...] = (1.0,)  # coarse-to-fine: increasing fractions of size, ending at 1
     fine_share: float = 0.25  # share of the iterations at full size when there are several scales
+    reuse_heap: bool = OptimizeConfig.reuse_heap  # CPU: freed buffers reused between steps (artstyle.heap)
     cudnn_benchmark: bool = False  # CUDA only: autotuned cuDNN kernels, faster but not bitwise reproducible
 
     def __post_init__(self) -> None:
@@ -103,7 +105,8 @@ class PaintOptions:
     def optimize_config(self) -> OptimizeConfig:
         return OptimizeConfig(
             optimizer=self.optimizer, iterations=self.iterations, init=self.init,
-            tolerance=self.tolerance, learning_rate=self.learning_rate,
+            tolerance=self.tolerance, learning_rate=self.learning_rate, bounded=self.bounded,
+            reuse_heap=self.reuse_heap,
         )
 
     def target_config(self, weights_identity: str) -> TargetConfig:

@@ -62,3 +62,41 @@ def test_inactive_images_do_not_move_and_the_others_do():
     path = _run_ours(start, a, 4, active=torch.tensor([True, False]))
     assert torch.equal(path[-1][1], start[1])
     assert not torch.equal(path[-1][0], start[0])
+
+
+def test_bounded_steps_stay_in_the_box_and_record_the_step_taken():
+    torch.manual_seed(3)
+    a = torch.randn(2, 3, 4, 4, dtype=torch.float64) * 2  # optimum partly outside [0, 1]
+    x = torch.full_like(a, 0.5).requires_grad_(True)
+    opt = BatchLBFGS(x, history_size=5, bounds=(0.0, 1.0))
+    for _ in range(30):
+        before = x.detach().clone()
+        grad, = torch.autograd.grad(_loss(x, a).sum(), x)
+        opt.step(grad)
+        assert float(x.detach().min()) >= 0.0 and float(x.detach().max()) <= 1.0
+        torch.testing.assert_close(opt.previous[1], x.detach() - before)  # the pair's s is the projected step
+    assert bool(((x == 0) | (x == 1)).any())  # some pixels sit on the bounds
+
+
+def test_bounded_reaches_a_lower_clamped_loss_than_clamping_at_the_end():
+    """The output is the clamped iterate: projecting every step optimises exactly that output's loss.
+
+    Pixels must interact (as through a network) for this to matter: with a
+    separable loss, clamping the free optimum would already be optimal.
+    """
+    torch.manual_seed(4)
+    mixing = torch.randn(48, 48, dtype=torch.float64) / 48**0.5
+    wanted = torch.randn(1, 48, dtype=torch.float64) * 2
+
+    def loss(x):
+        return (x.flatten(1) @ mixing.T - wanted).pow(2).sum(1)
+
+    results = {}
+    for bounds in (None, (0.0, 1.0)):
+        x = torch.full((1, 3, 4, 4), 0.5, dtype=torch.float64, requires_grad=True)
+        opt = BatchLBFGS(x, history_size=10, bounds=bounds)
+        for _ in range(60):
+            grad, = torch.autograd.grad(loss(x).sum(), x)
+            opt.step(grad)
+        results[bounds] = float(loss(x.detach().clamp(0, 1)))
+    assert results[(0.0, 1.0)] < 0.9 * results[None]

@@ -36,6 +36,20 @@ def test_adam_descends_and_clamps_to_the_unit_range():
     assert result.trace[-1]["loss"] == pytest.approx(floor, rel=0.05)
 
 
+@pytest.mark.parametrize("optimizer", list(OptimizerChoice))
+def test_bounded_iterates_stay_in_the_unit_range_and_unbounded_ones_may_leave_it(optimizer):
+    target = TARGET * 3 - 1  # partly below 0 and above 1
+    seen = {}
+    for bounded in (True, False):
+        config = OptimizeConfig(optimizer=optimizer, iterations=30, learning_rate=0.05, tolerance=0, bounded=bounded)
+        extremes = []
+        optimize(lambda x: ((x - target).pow(2).mean(), {}), torch.full((1, 3, 8, 8), 0.5), config,
+                 callback=lambda step: extremes.append((float(step.image.min()), float(step.image.max()))))
+        seen[bounded] = (min(lo for lo, _ in extremes), max(hi for _, hi in extremes))
+    assert seen[True][0] >= 0.0 and seen[True][1] <= 1.0
+    assert seen[False][0] < 0.0 and seen[False][1] > 1.0
+
+
 def test_early_stop_when_the_loss_stops_improving():
     flat = lambda x: ((x * 0).sum() + 1.0, {})  # noqa: E731 - constant loss
     result = optimize(flat, torch.rand(1, 3, 4, 4), OptimizeConfig(iterations=100, tolerance=1e-3, patience=5))
