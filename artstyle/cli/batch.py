@@ -2,13 +2,12 @@
 
 Two progress bars on stderr: one over the batch's jobs and one for the running
 job's iterations. Stdout gets the summary: counts, failures with their reasons,
-and where the gallery is. Painting defaults come from
-:class:`~artstyle.paint.PaintOptions`, as for ``artstyle paint``.
+and where the gallery is. It takes every painting flag of ``artstyle paint``
+(:mod:`artstyle.cli.paint_flags`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,19 +15,14 @@ import typer
 from rich.progress import TextColumn
 
 from ..batch import run_batch
-from ..color import ColorMode
-from ..features import Pooling
-from ..optimize import OptimizerChoice
 from ..paint import PaintOptions
-from ..speed import Precision
-from .paint import parse_scales
 from .common import note, progress, settings_of, stdout
+from .paint_flags import with_paint_flags
 
-_DEFAULTS = {f.name: f.default for f in dataclasses.fields(PaintOptions)}
 _STYLE = "Style requests (each crossed with every photo)"
-_OPT = "Painting (as for artstyle paint)"
 
 
+@with_paint_flags()
 def batch_command(
     ctx: typer.Context,
     inputs: Annotated[list[str], typer.Argument(help="Photos: folders (searched recursively), globs, list files (one path per line) or images.", show_default=False)],
@@ -39,19 +33,9 @@ def batch_command(
     style_image: Annotated[Optional[list[Path]], typer.Option("--style-image", help="An explicit style image (repeatable).", rich_help_panel=_STYLE)] = None,
     per_photo: Annotated[int, typer.Option("--per-photo", help="Paintings per photo and request, each with its own seed.")] = 1,
     seed: Annotated[int, typer.Option(help="Base seed; each job's seed derives from it, the photo, the request and the repeat.")] = 0,
-    size: Annotated[int, typer.Option(help="Longest side of the outputs in pixels.", rich_help_panel=_OPT)] = _DEFAULTS["size"],
-    iterations: Annotated[int, typer.Option(help="Iterations per painting.", rich_help_panel=_OPT)] = _DEFAULTS["iterations"],
-    optimizer: Annotated[OptimizerChoice, typer.Option(help="Optimiser.", rich_help_panel=_OPT)] = _DEFAULTS["optimizer"],
-    content_weight: Annotated[float, typer.Option(help="Weight of the content loss.", rich_help_panel=_OPT)] = _DEFAULTS["content_weight"],
-    style_weight: Annotated[float, typer.Option(help="Weight of the style loss.", rich_help_panel=_OPT)] = _DEFAULTS["style_weight"],
-    tv_weight: Annotated[float, typer.Option(help="Weight of the total-variation loss.", rich_help_panel=_OPT)] = _DEFAULTS["tv_weight"],
-    pooling: Annotated[Pooling, typer.Option(help="VGG pooling.", rich_help_panel=_OPT)] = _DEFAULTS["pooling"],
-    color: Annotated[ColorMode, typer.Option(help="reinhard: photo's palette; luminance: photo's exact colours; none: the work's.", rich_help_panel=_OPT)] = _DEFAULTS["color"],
-    precision: Annotated[Precision, typer.Option(help="bf16: network in bfloat16 where supported, as for artstyle paint.", rich_help_panel=_OPT)] = _DEFAULTS["precision"],
-    scales: Annotated[Optional[str], typer.Option(help="Coarse-to-fine fractions of --size ending at 1, as for artstyle paint.", show_default=",".join(map(str, _DEFAULTS["scales"])), rich_help_panel=_OPT)] = None,
-    fine_share: Annotated[float, typer.Option(help="Share of the iterations at full size with several --scales.", rich_help_panel=_OPT)] = _DEFAULTS["fine_share"],
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Photos of the same painted size optimised together as one batch (default: 1 on a CPU, as many as fit on a GPU, up to 16).", show_default="auto")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Never fetch a missing artist from WikiArt.")] = False,
+    options: PaintOptions = PaintOptions(),
 ) -> None:
     """Paint every photo after every style request, resumably, ending with a contact sheet and an HTML gallery."""
     settings = settings_of(ctx)
@@ -59,7 +43,7 @@ def batch_command(
         note(settings, "[yellow]warning:[/] random VGG-19 weights (--weights random): the results show noise, not style")
     with progress(settings, TextColumn("{task.fields[what]}")) as bar:
         jobs = bar.add_task("batch", total=None, what="")
-        steps = bar.add_task("painting", total=iterations, what="", visible=False)
+        steps = bar.add_task("painting", total=options.iterations, what="", visible=False)
 
         def on_plan(total: int, done: int) -> None:
             bar.update(jobs, total=total, completed=done, what=f"({done} already done)" if done else "")
@@ -68,7 +52,7 @@ def batch_command(
             name = f"{Path(job['input_path']).name} · {job['request']['value']} #{job['repeat']}"
             if job.get("together", 1) > 1:
                 name = f"{job['together']} photos together, last: {name}"
-            bar.reset(steps, total=iterations, visible=True, what=name)
+            bar.reset(steps, total=options.iterations, visible=True, what=name)
 
         def on_job_end(job: dict) -> None:
             bar.advance(jobs)
@@ -76,9 +60,7 @@ def batch_command(
         report = run_batch(
             inputs, out_dir=out, like=like or (), blend=blend or (), work=work or (), style_images=style_image or (),
             per_photo=per_photo, seed=seed, settings=settings, batch_size=batch_size, offline=offline,
-            options=PaintOptions(size=size, iterations=iterations, optimizer=optimizer, content_weight=content_weight,
-                                 style_weight=style_weight, tv_weight=tv_weight, pooling=pooling, color=color,
-                                 precision=precision, scales=parse_scales(scales, _DEFAULTS["scales"]), fine_share=fine_share),
+            options=options,
             on_plan=on_plan, on_job_start=on_job_start,
             callback=lambda step: bar.update(steps, completed=step.iteration), on_job_end=on_job_end,
         )

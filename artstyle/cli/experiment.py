@@ -1,6 +1,7 @@
 """``artstyle experiment blend|ratio|layers|iterations PHOTO ...``: sweeps rendered as one labelled grid.
 
-Thin shells over :mod:`artstyle.experiments`; a bar over the sweep's points and
+Thin shells over :mod:`artstyle.experiments`, each taking every painting flag
+of ``artstyle paint`` (:mod:`artstyle.cli.paint_flags`); a bar over the sweep's points and
 one for the running point's iterations. Each writes ``grid.png``,
 ``experiment.json`` and every point's painting with its sidecar into ``--out``.
 """
@@ -8,7 +9,6 @@ one for the running point's iterations. Each writes ``grid.png``,
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from pathlib import Path
 from typing import Annotated, Iterator, Optional
 
@@ -18,18 +18,16 @@ from .. import experiments as ex
 from ..paint import PaintOptions
 from ..settings import Settings
 from .common import progress, settings_of, stdout
+from .paint_flags import with_paint_flags
 
 app = typer.Typer(help="Sweeps over blends, weight ratios, style layers and iterations, as labelled grids.", no_args_is_help=True)
 
-_DEFAULTS = {f.name: f.default for f in dataclasses.fields(PaintOptions)}
 Photo = Annotated[Path, typer.Argument(help="The photo to paint.", exists=True, dir_okay=False, show_default=False)]
 Out = Annotated[Optional[Path], typer.Option("--out", help="Folder for the grid, the record and every painting.", show_default="PHOTO-STEM.KIND/ beside the photo", file_okay=False)]
 Like = Annotated[Optional[str], typer.Option("--like", help="The artist (one work drawn with --seed, the same for every cell).")]
 Blend = Annotated[Optional[str], typer.Option("--blend", help='A fixed blend, e.g. "pablo-picasso=0.5,vincent-van-gogh=0.5".')]
 StyleImage = Annotated[Optional[Path], typer.Option("--style-image", help="An explicit style image.", exists=True, dir_okay=False)]
 Seed = Annotated[int, typer.Option(help="One seed for every cell, so only the swept value changes.")]
-Size = Annotated[int, typer.Option(help="Longest side of each painting in pixels.")]
-Iterations = Annotated[int, typer.Option(help="Iterations per painting.")]
 
 
 def _request(like: str | None, blend: str | None, style_image: Path | None) -> dict:
@@ -66,10 +64,9 @@ def _show(report: ex.ExperimentReport) -> None:
     stdout.print(f"grid: {report.grid}\nrecord: {report.record}", highlight=False, markup=False)
 
 
-def _sweep(ctx, kind, photo, points, out, request, seed, size, iterations, extra=None) -> None:
+def _sweep(ctx, kind, photo, points, out, request, seed, options: PaintOptions, extra=None) -> None:
     settings = settings_of(ctx)
-    options = PaintOptions(size=size, iterations=iterations)
-    with _bars(settings, len(points), iterations) as (on_point, on_step, done):
+    with _bars(settings, len(points), options.iterations) as (on_point, on_step, done):
         report = ex.run_sweep(kind, photo, points, out_dir=_out(out, photo, kind), request=request, seed=seed,
                               options=options, settings=settings, on_point=on_point, callback=on_step, extra=extra)
         done()
@@ -77,53 +74,57 @@ def _sweep(ctx, kind, photo, points, out, request, seed, size, iterations, extra
 
 
 @app.command("blend")
+@with_paint_flags()
 def blend_command(
     ctx: typer.Context, photo: Photo,
     targets: Annotated[str, typer.Option("--targets", help="Two or more artists or work ids, comma-separated, in sweep order.")],
     steps: Annotated[int, typer.Option(help="Cells from the first target to the last.")] = 5,
-    out: Out = None, seed: Seed = 0, size: Size = _DEFAULTS["size"], iterations: Iterations = _DEFAULTS["iterations"],
+    out: Out = None, seed: Seed = 0, options: PaintOptions = PaintOptions(),
 ) -> None:
     """A blend sweep from one target to the next (each artist drawn once, so only the weights change)."""
     names = [t.strip() for t in targets.split(",") if t.strip()]
     ex.blend_weights(len(names), steps)  # check --targets and --steps before touching the catalog
     fixed = ex.resolve_targets(settings_of(ctx), names, seed)
     points = ex.blend_sweep([f["work"] for f in fixed], steps, names)
-    _sweep(ctx, "blend", photo, points, out, {}, seed, size, iterations, extra={"targets": fixed})
+    _sweep(ctx, "blend", photo, points, out, {}, seed, options, extra={"targets": fixed})
 
 
 @app.command("ratio")
+@with_paint_flags()
 def ratio_command(
     ctx: typer.Context, photo: Photo, like: Like = None, blend: Blend = None, style_image: StyleImage = None,
     ratios: Annotated[str, typer.Option(help="Style-to-content weight ratios, comma-separated.")] = ",".join(f"{r:g}" for r in ex.DEFAULT_RATIOS),
-    out: Out = None, seed: Seed = 0, size: Size = _DEFAULTS["size"], iterations: Iterations = _DEFAULTS["iterations"],
+    out: Out = None, seed: Seed = 0, options: PaintOptions = PaintOptions(),
 ) -> None:
     """A sweep of the style-to-content weight ratio (Gatys et al. 2015 sweep 1e1 to 1e5 in effect)."""
     points = ex.ratio_sweep(ex.parse_numbers(ratios))
-    _sweep(ctx, "ratio", photo, points, out, _request(like, blend, style_image), seed, size, iterations)
+    _sweep(ctx, "ratio", photo, points, out, _request(like, blend, style_image), seed, options)
 
 
 @app.command("layers")
+@with_paint_flags()
 def layers_command(
     ctx: typer.Context, photo: Photo, like: Like = None, blend: Blend = None, style_image: StyleImage = None,
     layers: Annotated[str, typer.Option(help="Style layers, one cell each, comma-separated.")] = ",".join(ex.DEFAULT_STYLE_LAYERS),
-    out: Out = None, seed: Seed = 0, size: Size = _DEFAULTS["size"], iterations: Iterations = _DEFAULTS["iterations"],
+    out: Out = None, seed: Seed = 0, options: PaintOptions = PaintOptions(),
 ) -> None:
     """Style from one layer at a time, as in Gatys et al. (2015)."""
     points = ex.layer_ablation([s.strip() for s in layers.split(",") if s.strip()])
-    _sweep(ctx, "layers", photo, points, out, _request(like, blend, style_image), seed, size, iterations)
+    _sweep(ctx, "layers", photo, points, out, _request(like, blend, style_image), seed, options)
 
 
 @app.command("iterations")
+@with_paint_flags(exclude=("iterations", "tolerance"))
 def iterations_command(
     ctx: typer.Context, photo: Photo, like: Like = None, blend: Blend = None, style_image: StyleImage = None,
     at: Annotated[str, typer.Option("--at", help="Iterations to show, comma-separated; the run goes to the last.")] = ",".join(map(str, ex.DEFAULT_SNAPSHOTS)),
-    out: Out = None, seed: Seed = 0, size: Size = _DEFAULTS["size"],
+    out: Out = None, seed: Seed = 0, options: PaintOptions = PaintOptions(),
 ) -> None:
     """One painting seen at several iterations (Mu & Francl 2015, Fig. 6)."""
     settings = settings_of(ctx)
     snapshots = ex.check_snapshots(ex.parse_numbers(at, int, "--at"))
     with _bars(settings, 1, snapshots[-1]) as (on_point, on_step, done):
         report = ex.run_snapshots(photo, snapshots, out_dir=_out(out, photo, "iterations"), request=_request(like, blend, style_image),
-                                  seed=seed, options=PaintOptions(size=size), settings=settings, callback=on_step)
+                                  seed=seed, options=options, settings=settings, callback=on_step)
         done()
     _show(report)

@@ -1,13 +1,12 @@
 """``artstyle paint PHOTO --like ARTIST``: a thin shell over :func:`artstyle.paint.paint`.
 
-Option defaults are read from :class:`~artstyle.paint.PaintOptions` so they
-cannot drift from the library's.
+The painting flags come from :mod:`artstyle.cli.paint_flags` (shared with
+``batch`` and ``experiment``), their defaults from :class:`~artstyle.paint.PaintOptions`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -15,19 +14,12 @@ import typer
 from rich.progress import ProgressColumn, TextColumn
 from rich.text import Text
 
-from ..color import ColorMode
-from ..features import Pooling
-from ..optimize import Init, OptimizerChoice
 from ..paint import PaintOptions, default_fetch, paint
 from ..sampler import StylePick, parse_works
-from ..speed import Precision, check_scales
 from .common import note, progress, settings_of, stdout
+from .paint_flags import OUTPUT, with_paint_flags
 
-_DEFAULTS = {f.name: f.default for f in dataclasses.fields(PaintOptions)}
 _STYLE = "Style works"
-_OPT = "Optimisation"
-_OUT = "Output"
-_SPEED = "Speed"
 
 
 class _SpeedColumn(ProgressColumn):
@@ -35,20 +27,6 @@ class _SpeedColumn(ProgressColumn):
 
     def render(self, task) -> Text:
         return Text(f"{task.speed:.2f} it/s" if task.speed else "-- it/s")
-
-
-def _layers(text: Optional[str], default: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(s.strip() for s in text.split(",") if s.strip()) if text else default
-
-
-def parse_scales(text: Optional[str], default: tuple[float, ...]) -> tuple[float, ...]:
-    """``0.5,1`` -> (0.5, 1.0), checked by :func:`artstyle.speed.check_scales`."""
-    if not text:
-        return default
-    try:
-        return check_scales([float(s) for s in text.split(",") if s.strip()])
-    except ValueError:
-        return check_scales([text])  # raises the UsageError with its hint
 
 
 def _show_picks(picks: list[StylePick]) -> None:
@@ -86,6 +64,7 @@ class _Display:
         self.bar.update(self.tasks["painting"], completed=step.iteration, loss=f"loss {step.loss:.4g}")
 
 
+@with_paint_flags()
 def paint_command(
     ctx: typer.Context,
     photo: Annotated[Path, typer.Argument(help="The photo to paint.", show_default=False)],
@@ -99,41 +78,14 @@ def paint_command(
     style_weights: Annotated[Optional[str], typer.Option(help="Weights for the --style-image files, e.g. 3,7.", rich_help_panel=_STYLE)] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Never fetch a missing artist from WikiArt.", rich_help_panel=_STYLE)] = False,
     seed: Annotated[Optional[int], typer.Option(help="Seed for the works drawn and the noise: same seed, same pixels.", show_default="random")] = None,
-    optimizer: Annotated[OptimizerChoice, typer.Option(help="Optimiser.", rich_help_panel=_OPT)] = _DEFAULTS["optimizer"],
-    iterations: Annotated[int, typer.Option(help="Iterations (forward and backward passes).", rich_help_panel=_OPT)] = _DEFAULTS["iterations"],
-    init: Annotated[Init, typer.Option(help="Start from the photo, noise, or a mix.", rich_help_panel=_OPT)] = _DEFAULTS["init"],
-    size: Annotated[int, typer.Option(help="Longest side of the output in pixels.", rich_help_panel=_OPT)] = _DEFAULTS["size"],
-    style_scale: Annotated[float, typer.Option(help="Style images are resized to size x this.", rich_help_panel=_OPT)] = _DEFAULTS["style_scale"],
-    content_weight: Annotated[float, typer.Option(help="Weight of the content loss.", rich_help_panel=_OPT)] = _DEFAULTS["content_weight"],
-    style_weight: Annotated[float, typer.Option(help="Weight of the style loss.", rich_help_panel=_OPT)] = _DEFAULTS["style_weight"],
-    tv_weight: Annotated[float, typer.Option(help="Weight of the total-variation (smoothness) loss.", rich_help_panel=_OPT)] = _DEFAULTS["tv_weight"],
-    content_layers: Annotated[Optional[str], typer.Option(help="Content layers, comma-separated.", show_default=",".join(_DEFAULTS["content_layers"]), rich_help_panel=_OPT)] = None,
-    style_layers: Annotated[Optional[str], typer.Option(help="Style layers, comma-separated.", show_default=",".join(_DEFAULTS["style_layers"]), rich_help_panel=_OPT)] = None,
-    pooling: Annotated[Pooling, typer.Option(help="VGG pooling (Gatys et al. prefer avg).", rich_help_panel=_OPT)] = _DEFAULTS["pooling"],
-    color: Annotated[ColorMode, typer.Option(help="reinhard-inverse: photo's palette, cacheable; reinhard: photo's palette (seed paper); luminance: photo's exact colours; none: the work's.", rich_help_panel=_OPT)] = _DEFAULTS["color"],
-    tolerance: Annotated[float, typer.Option(help="Stop early when the loss improves less than this (relative); 0 never stops.", rich_help_panel=_OPT)] = _DEFAULTS["tolerance"],
-    precision: Annotated[Precision, typer.Option(help="bf16: network in bfloat16 where supported (Grams and losses stay fp32).", rich_help_panel=_SPEED)] = _DEFAULTS["precision"],
-    channels_last: Annotated[bool, typer.Option("--channels-last/--no-channels-last", help="NHWC memory format for the network and image.", rich_help_panel=_SPEED)] = _DEFAULTS["channels_last"],
-    compile: Annotated[bool, typer.Option("--compile/--no-compile", help="torch.compile the network (slow first step).", rich_help_panel=_SPEED)] = _DEFAULTS["compile"],
-    scales: Annotated[Optional[str], typer.Option(help="Coarse-to-fine: increasing fractions of --size ending at 1, e.g. 0.5,1.", show_default=",".join(map(str, _DEFAULTS["scales"])), rich_help_panel=_SPEED)] = None,
-    fine_share: Annotated[float, typer.Option(help="Share of the iterations at full size when there are several --scales.", rich_help_panel=_SPEED)] = _DEFAULTS["fine_share"],
-    cudnn_benchmark: Annotated[bool, typer.Option("--cudnn-benchmark/--no-cudnn-benchmark", help="CUDA: autotuned cuDNN kernels (faster, not bitwise reproducible).", rich_help_panel=_SPEED)] = _DEFAULTS["cudnn_benchmark"],
-    save_every: Annotated[int, typer.Option(help="Also write every N-th iterate beside the output (0: never).", rich_help_panel=_OUT)] = _DEFAULTS["save_every"],
-    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output image (.png, .jpg or .webp).", show_default="PHOTO.ARTIST.png beside the photo", rich_help_panel=_OUT)] = None,
-    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output.", rich_help_panel=_OUT)] = False,
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output image (.png, .jpg or .webp).", show_default="PHOTO.ARTIST.png beside the photo", rich_help_panel=OUTPUT)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output.", rich_help_panel=OUTPUT)] = False,
+    options: PaintOptions = PaintOptions(),
 ) -> None:
     """Paint PHOTO in the style of an artist's works (Gatys et al. 2015), writing the image and its provenance."""
     settings = settings_of(ctx)
-    options = PaintOptions(
-        size=size, style_scale=style_scale, content_weight=content_weight, style_weight=style_weight,
-        tv_weight=tv_weight, content_layers=_layers(content_layers, _DEFAULTS["content_layers"]),
-        style_layers=_layers(style_layers, _DEFAULTS["style_layers"]), pooling=pooling, color=color,
-        optimizer=optimizer, iterations=iterations, init=init, tolerance=tolerance, save_every=save_every,
-        precision=precision, channels_last=channels_last, compile=compile, scales=parse_scales(scales, _DEFAULTS["scales"]),
-        fine_share=fine_share, cudnn_benchmark=cudnn_benchmark,
-    )
     with contextlib.ExitStack() as stack:
-        display = _Display(settings, stack, iterations)
+        display = _Display(settings, stack, options.iterations)
         result = paint(
             photo, like=like or (), blend=blend, style_images=style_image or (), style_weights=style_weights,
             works=parse_works(works), style=style, genre=genre, years=years, offline=offline, options=options,
