@@ -71,7 +71,8 @@ def main() -> None:
         print(f"start-up to the first step with cached targets at {args.size} px: best {best:.2f} s of {args.runs} runs")
         if args.full:
             output = Path(tmp) / "full.png"
-            default = [a for a in paint if a not in ("--iterations", "1")]
+            at = paint.index("--iterations")
+            default = paint[:at] + paint[at + 2:]  # paint's own iteration count and early stop
             wall = _artstyle(home, [*default, "--output", str(output)], common)
             record = json.loads(sidecar_path(output).read_text())
             print(json.dumps({"full_wall_seconds": round(wall, 2), "iterations": record["loss"]["iterations"], "timings": record["timings"]}))
