@@ -13,7 +13,8 @@ memoised per process, so it loads once for the whole batch) and the style
 targets, which go through the style cache (:mod:`artstyle.cached_targets`):
 a work drawn again for the same photo costs no forward pass. Photos that paint at
 the same size are claimed together, up to ``batch_size`` (by default
-:func:`artstyle.speed.auto_batch_size`: one on a CPU, as many as fit on a GPU),
+:func:`artstyle.speed.auto_batch_size`: on a CPU one 512x384 image's worth of
+pixels, on a GPU as many as fit),
 and optimised as one batch tensor (:func:`artstyle.paint.run_jobs`); each keeps
 its own works, seed and L-BFGS history, so it comes out as it would alone. If a
 batch fails, its jobs are painted one at a time so only the failing one is

@@ -21,14 +21,16 @@ measured by ``scripts/bench.py``; none changes the objective being minimised:
 Style targets and content features are always computed in fp32 by the plain
 network, so the style cache's entries do not depend on these switches.
 
-Defaults (``PaintOptions``), from ``scripts/bench.py`` on a shared, noisy
-2-core AMX CPU (figures to be rerun on a quiet machine): bf16 is on (same
-fp32 full-size loss per iteration as fp32, 0.015068 vs 0.015065 after 100
-iterations at 256 px, in 0.49x the wall time) and stays bitwise reproducible
-on one CPU; coarse-to-fine is off (0.29x the time but 3% above the bar at
-equal iterations: not shown to reach it); compile is off (no measurable gain
-at 512 px); channels_last is on (no measurable difference on this CPU);
-``cudnn_benchmark`` is off so CUDA runs stay reproducible.
+Defaults (``PaintOptions``), from ``scripts/bench.py`` on a 2-core AMX CPU
+(the README's Speed section has the figures): bf16 is on (about half the fp32
+step time; the loss it reaches is judged in fp32 at full size, and with bounded
+L-BFGS it passes the fp32 bar long before early stopping); coarse-to-fine is
+off (with bounded L-BFGS it reached the bar later and ended higher at equal
+time than single-scale); compile is off (no measurable gain on the CPU);
+channels_last is on; ``cudnn_benchmark`` is off so CUDA runs stay
+reproducible. The biggest gains did not come from here but from the optimiser
+(bounded steps, :mod:`artstyle.optimize`) and the allocator
+(:mod:`artstyle.heap`).
 """
 
 from __future__ import annotations
@@ -142,20 +144,26 @@ def upsample(image: Tensor, height: int, width: int) -> Tensor:
 # pairs of the image (2 x 100 x 3 floats), with half again for the allocator's slack.
 _BYTES_PER_PIXEL = int(1.5 * (580 * 4 * 2 + 2 * 100 * 3 * 4))
 MAX_AUTO_BATCH = 16
+# On a CPU, a pass over fewer pixels than one 512x384 image leaves the cores underused:
+# scripts/bench_batch.py on 2 cores, 6 photos, 30 iterations: at 256 px 11.7 photos/min
+# one at a time, 13.2 three at a time, 14.9 six at a time; at 512 px 9.8 either way.
+CPU_BATCH_PIXELS = 512 * 384
 
 
 def auto_batch_size(device: torch.device, size: int, free_bytes: int | None = None) -> int:
     """How many photos of ``--size`` to optimise together by default on ``device``.
 
-    On a CPU, one: the cores are already busy with one image (scripts/bench_batch.py
-    measured no gain from batching there). On a GPU, as many as fit in half the free
-    memory, up to 16, by the estimate above (about 1.7 GB per image at 512 px, 4:3).
+    On a CPU, enough small photos to make up one 512x384 image's pixels (one
+    photo from 512 px up; four at 256 px), where batching was measured to pay.
+    On a GPU, as many as fit in half the free memory, up to 16, by the estimate
+    above (about 1.7 GB per image at 512 px, 4:3).
     """
+    per_image_pixels = max(1, size * size * 3 // 4)
     if device.type == "cpu":
-        return 1
+        return max(1, min(MAX_AUTO_BATCH, CPU_BATCH_PIXELS // per_image_pixels))
     if free_bytes is None:
         if device.type != "cuda":
             return 4  # MPS reports no free memory: a modest batch
         free_bytes, _ = torch.cuda.mem_get_info(device)
-    per_image = size * size * 3 // 4 * _BYTES_PER_PIXEL
+    per_image = per_image_pixels * _BYTES_PER_PIXEL
     return max(1, min(MAX_AUTO_BATCH, free_bytes // 2 // per_image))

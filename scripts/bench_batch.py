@@ -42,14 +42,16 @@ ARTISTS = ["pablo-picasso", "vincent-van-gogh"]
 
 
 def _photo_folder(root: Path, count: int) -> Path:
-    """``count`` distinct 4:3 photos (shifted crops of the base photos), so all paint at one size and can batch."""
+    """``count`` distinct 4:3 photos (zoomed crops of the base photos), so all paint at one size and can batch."""
     base = sorted(photos(SHARED / "paintings", root / "base").iterdir())
     folder = root / "photos"
     folder.mkdir()
     for i in range(count):
         image = Image.open(base[i % len(base)]).convert("RGB")
-        shift = 0.5 + 0.05 * (i // len(base))
-        ImageOps.fit(image, (640, 480), centering=(min(shift, 1.0), 0.5)).save(folder / f"p{i:03d}.png")
+        inset = 0.03 * (i // len(base))  # each repeat zooms in a little: distinct photos, one aspect ratio
+        width, height = image.size
+        image = image.crop((round(width * inset), round(height * inset), round(width * (1 - inset)), round(height * (1 - inset))))
+        ImageOps.fit(image, (640, 480)).save(folder / f"p{i:03d}.png")
     return folder
 
 

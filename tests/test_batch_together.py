@@ -88,7 +88,9 @@ def test_a_failing_batch_falls_back_to_one_job_at_a_time(same_size, settings, pa
 
 
 def test_the_automatic_batch_size_fits_the_device():
-    assert auto_batch_size(torch.device("cpu"), 512) == 1
+    cpu = torch.device("cpu")
+    assert auto_batch_size(cpu, 512) == 1 and auto_batch_size(cpu, 1024) == 1
+    assert auto_batch_size(cpu, 256) == 4 and auto_batch_size(cpu, 64) == MAX_AUTO_BATCH
     cuda = torch.device("cuda")
     assert auto_batch_size(cuda, 512, free_bytes=80 * 2**30) == MAX_AUTO_BATCH
     assert auto_batch_size(cuda, 512, free_bytes=8 * 2**30) == 2

@@ -33,7 +33,7 @@ def batch_command(
     style_image: Annotated[Optional[list[Path]], typer.Option("--style-image", help="An explicit style image (repeatable).", rich_help_panel=_STYLE)] = None,
     per_photo: Annotated[int, typer.Option("--per-photo", help="Paintings per photo and request, each with its own seed.")] = 1,
     seed: Annotated[int, typer.Option(help="Base seed; each job's seed derives from it, the photo, the request and the repeat.")] = 0,
-    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Photos of the same painted size optimised together as one batch (default: 1 on a CPU, as many as fit on a GPU, up to 16).", show_default="auto")] = None,
+    batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Photos of the same painted size optimised together as one batch (default: on a CPU one 512x384 image's worth of pixels, 4 at 256 px; on a GPU as many as fit, up to 16).", show_default="auto")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Never fetch a missing artist from WikiArt.")] = False,
     options: PaintOptions = PaintOptions(),
 ) -> None:
