@@ -43,7 +43,7 @@ SHARED = Path(os.environ.get("ARTSTYLE_SHARED", REPO.parent / "shared"))
 # except channels_last (the library's historical default), nchw turns that off.
 CONFIGS: dict[str, dict] = {
     "default": {},  # paint's defaults, tolerance included
-    "reference": {"bounded": False},  # (c)'s bar: torch's plain L-BFGS on free pixels, clamped at the end (neural-style's way)
+    "reference": {"bounded": False, "reuse_heap": False},  # (c)'s bar: plain torch L-BFGS on free pixels, clamped at the end (as neural-style)
     "fp32-lbfgs": {"optimizer": "lbfgs"},
     "fp32-adam": {"optimizer": "adam"},
     "fp32-nchw": {"channels_last": False},
