@@ -111,6 +111,7 @@ class OptimizeResult:
     iterations: int = 0
     stopped_early: bool = False
     seconds: float = 0.0
+    started_at: float = 0.0  # wall-clock time (Unix seconds) when the first iteration began: start-up ends there
 
 
 Objective = Callable[[Tensor], tuple[Tensor, dict[str, Tensor]]]
@@ -217,7 +218,7 @@ def _optimize(objective: Objective, contents: Tensor, config: OptimizeConfig, se
     optimizer = _make_optimizer(config, image)
     results = [OptimizeResult(image=start) for start in starts]
     active = torch.ones(len(seeds), dtype=torch.bool, device=image.device)
-    start = time.perf_counter()
+    start, started_at = time.perf_counter(), time.time()
     for iteration in range(1, config.iterations + 1):
         totals, parts = objective(image)
         totals, parts = totals.reshape(len(seeds)), {k: v.reshape(len(seeds)) for k, v in parts.items()}  # scalars for one image
@@ -241,7 +242,7 @@ def _optimize(objective: Objective, contents: Tensor, config: OptimizeConfig, se
     seconds = time.perf_counter() - start
     for i, result in enumerate(results):
         result.image = image[i:i + 1].detach().clamp(0, 1)
-        result.seconds = seconds
+        result.seconds, result.started_at = seconds, started_at
     return results
 
 

@@ -504,7 +504,7 @@ def _combined(results: list[OptimizeResult]) -> OptimizeResult:
     last = results[-1]
     return OptimizeResult(
         image=last.image, trace=[t for r in results for t in r.trace], iterations=sum(r.iterations for r in results),
-        stopped_early=last.stopped_early, seconds=sum(r.seconds for r in results),
+        stopped_early=last.stopped_early, seconds=sum(r.seconds for r in results), started_at=results[0].started_at,
     )
 
 
@@ -540,7 +540,8 @@ def _record(job: _Job, image: Image.Image, result: OptimizeResult) -> dict:
         "loss": trace_summary(result.trace),
         "stopped_early": result.stopped_early,
         "timings": {**{k: round(v, 4) for k, v in job.timings.items()},
-                    "seconds_per_iteration": round(result.seconds / max(1, result.iterations), 4)},
+                    "seconds_per_iteration": round(result.seconds / max(1, result.iterations), 4),
+                    "first_step_at": round(result.started_at, 3)},
     }
 
 

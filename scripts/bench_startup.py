@@ -6,12 +6,12 @@ Usage (from the repository root)::
 
 A temporary data home imports one shared painting; a first ``paint`` fills the
 style cache, then each measured run is a fresh process (``python -m artstyle
-paint ... --iterations 1``), timed from launch to exit. Start-up is that wall
-time less the run's own optimisation and output writing, read from its
-provenance (``timings``): what is left is interpreter and library imports,
-weights, photo loading and cached targets, i.e. everything before the first
-step. With ``--full`` it also times the whole default command (paint's
-default iterations and schedule, cached targets), launch to exit.
+paint ... --iterations 1``). Start-up is the time from launching it to the
+moment its first optimisation step began, which the run records in its
+provenance (``timings.first_step_at``, wall-clock): interpreter and library
+imports, weights, photo loading, cached targets, colour maps, everything
+before the first step. With ``--full`` it also times the whole default command
+(paint's default iterations and schedule, cached targets), launch to exit.
 """
 
 from __future__ import annotations
@@ -33,12 +33,13 @@ from artstyle.provenance import sidecar_path  # noqa: E402
 SHARED = Path(os.environ.get("ARTSTYLE_SHARED", REPO.parent / "shared"))
 
 
-def _artstyle(home: Path, args: list[str], common: list[str]) -> float:
+def _artstyle(home: Path, args: list[str], common: list[str]) -> tuple[float, float]:
+    """Run one command -> (its launch time, Unix seconds; its wall time, seconds)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    started = time.perf_counter()
+    launched, started = time.time(), time.perf_counter()
     subprocess.run([sys.executable, "-m", "artstyle", "--home", str(home), *common, *args], check=True, env=env,
                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return time.perf_counter() - started
+    return launched, time.perf_counter() - started
 
 
 def main() -> None:
@@ -62,10 +63,9 @@ def main() -> None:
         rows = []
         for run in range(args.runs):
             output = Path(tmp) / f"run{run}.png"
-            wall = _artstyle(home, [*paint, "--output", str(output)], common)
+            launched, wall = _artstyle(home, [*paint, "--output", str(output)], common)
             timings = json.loads(sidecar_path(output).read_text())["timings"]
-            after_start = timings["optimize"] + (timings["total"] - timings["setup"] - timings["targets"] - timings["optimize"])
-            rows.append({"wall_seconds": round(wall, 3), "startup_seconds": round(wall - after_start, 3), "timings": timings})
+            rows.append({"wall_seconds": round(wall, 3), "startup_seconds": round(timings["first_step_at"] - launched, 3), "timings": timings})
             print(json.dumps(rows[-1]), flush=True)
         best = min(r["startup_seconds"] for r in rows)
         print(f"start-up to the first step with cached targets at {args.size} px: best {best:.2f} s of {args.runs} runs")
@@ -73,7 +73,7 @@ def main() -> None:
             output = Path(tmp) / "full.png"
             at = paint.index("--iterations")
             default = paint[:at] + paint[at + 2:]  # paint's own iteration count and early stop
-            wall = _artstyle(home, [*default, "--output", str(output)], common)
+            _, wall = _artstyle(home, [*default, "--output", str(output)], common)
             record = json.loads(sidecar_path(output).read_text())
             print(json.dumps({"full_wall_seconds": round(wall, 2), "iterations": record["loss"]["iterations"], "timings": record["timings"]}))
             print(f"whole default paint command at {args.size} px: {wall:.1f} s")
