@@ -16,7 +16,8 @@ Weights come from one of three places, and every output records which
 
 - ``torchvision``: ImageNet weights (``VGG19_Weights.IMAGENET1K_V1``) through
   torchvision's weights API, downloaded once into the torch hub cache and
-  hash-checked;
+  hash-checked; their ``features`` part is then kept beside that file as a
+  checked safetensors copy that later runs load instead (80 of 548 MB);
 - ``random``: seeded, deterministic He initialisation, for tests and
   benchmarks (the images it paints are not art, and their provenance says so);
 - a path to a state dict, checked for the right keys and shapes.
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 from enum import Enum
 from pathlib import Path
@@ -34,7 +36,10 @@ from typing import Sequence
 import torch
 from torch import Tensor, nn
 
-from .errors import UsageError, WeightsError
+from .errors import StorageError, UsageError, WeightsError
+from .files import atomic_write_bytes
+
+log = logging.getLogger(__name__)
 
 DEFAULT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 DEFAULT_CONTENT_LAYERS = ("relu4_2",)
@@ -120,8 +125,23 @@ _WEIGHTS_HINT = (
 )
 
 
+# torchvision's VGG19_Weights.IMAGENET1K_V1.url (tests keep the two equal): named here so that
+# a run can find its features-only copy without importing torchvision (2 s here).
+VGG19_URL = "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth"
+
+
 def _torchvision_state() -> tuple[dict[str, Tensor], str]:
-    """ImageNet VGG-19 weights via torchvision's API and hub cache (hash-checked on download)."""
+    """ImageNet VGG-19 weights: the features-only copy when there is a sound one, else via torchvision.
+
+    torchvision's file (548 MB, mostly the classifier) is downloaded once into the
+    torch hub cache and hash-checked on download; its 80 MB ``features`` part is then
+    kept beside it (:func:`_features_copy`), so later runs load only what they use.
+    """
+    identity = f"torchvision:IMAGENET1K_V1:{Path(VGG19_URL).stem.rsplit('-', 1)[-1]}"  # the sha256 prefix in the name
+    copy = _features_copy()
+    state = _load_features_copy(copy, identity)
+    if state is not None:
+        return state, identity
     from torchvision.models import VGG19_Weights
 
     weights = VGG19_Weights.IMAGENET1K_V1
@@ -129,9 +149,44 @@ def _torchvision_state() -> tuple[dict[str, Tensor], str]:
         full = weights.get_state_dict(progress=False, check_hash=True)
     except Exception as exc:  # URLError, HTTPError, RuntimeError (hash), OSError: all mean "no weights"
         raise WeightsError(f"could not get torchvision's VGG-19 ImageNet weights ({exc})", hint=_WEIGHTS_HINT) from exc
-    # torchvision names its files <name>-<sha256 prefix>.pth and checks that prefix on download
-    file_hash = Path(weights.url).stem.rsplit("-", 1)[-1]
-    return _features_only(full, weights.url), f"torchvision:IMAGENET1K_V1:{file_hash}"
+    state = _features_only(full, weights.url)
+    _save_features_copy(copy, state, identity)
+    return state, identity
+
+
+def _features_copy() -> Path:
+    """Where the features-only copy of torchvision's weights lives: beside torchvision's file."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / f"{Path(VGG19_URL).stem}.features.safetensors"
+
+
+def _load_features_copy(path: Path, identity: str) -> dict[str, Tensor] | None:
+    """The copy's tensors if it is there, made from these weights and intact (its hash matches); else None."""
+    if not path.is_file():
+        return None
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as file:
+            metadata = file.metadata() or {}
+            state = {key: file.get_tensor(key) for key in file.keys()}
+        state = _features_only(state, str(path))
+    except Exception as exc:  # truncated, corrupt or not a VGG-19: rebuilt from torchvision's file
+        log.warning("ignoring the damaged weights copy %s (%s); rebuilding it", path, exc)
+        return None
+    if metadata.get("identity") != identity or metadata.get("state_hash") != state_dict_hash(state):
+        log.warning("ignoring the weights copy %s: it does not match torchvision's file; rebuilding it", path)
+        return None
+    return state
+
+
+def _save_features_copy(path: Path, state: dict[str, Tensor], identity: str) -> None:
+    """Write the copy atomically; a read-only hub cache only costs the next run the full load."""
+    from safetensors.torch import save
+
+    try:
+        atomic_write_bytes(path, save(state, metadata={"identity": identity, "state_hash": state_dict_hash(state)}))
+    except (OSError, StorageError) as exc:
+        log.info("could not keep a features-only copy of the weights at %s (%s)", path, exc)
 
 
 def _features_only(state: dict[str, Tensor], name: str) -> dict[str, Tensor]:

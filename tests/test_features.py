@@ -131,3 +131,72 @@ def test_torchvision_weights_offline_say_how_to_supply_a_file(tmp_path, monkeypa
 def test_unknown_layer_is_a_usage_error():
     with pytest.raises(UsageError, match="unknown VGG-19 layer"):
         load_feature_net("random", ["relu9_9"])
+
+
+def _hub_with_checkpoint(tmp_path, monkeypatch) -> dict:
+    """A torch hub cache holding a stand-in for torchvision's VGG-19 file (a full model's random
+    state dict under its real name), so the torchvision path runs offline, as after a download."""
+    from torchvision.models import vgg19
+
+    from artstyle import features
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    checkpoints = tmp_path / "torch" / "hub" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    torch.manual_seed(0)
+    full = vgg19().state_dict()
+    torch.save(full, checkpoints / "vgg19-dcbb9e9d.pth")
+    features._load_state.cache_clear()
+    features._cached_net.cache_clear()
+    return {k[len("features."):]: v for k, v in full.items() if k.startswith("features.")}
+
+
+def test_the_features_url_is_torchvisions():
+    from torchvision.models import VGG19_Weights
+
+    from artstyle.features import VGG19_URL
+
+    assert VGG19_URL == VGG19_Weights.IMAGENET1K_V1.url
+
+
+def test_torchvision_weights_keep_a_features_only_copy_that_later_runs_load(tmp_path, monkeypatch):
+    from artstyle import features
+
+    expected = _hub_with_checkpoint(tmp_path, monkeypatch)
+    first = load_feature_net("torchvision", ["relu1_1", "relu5_1"])
+    copy = features._features_copy()
+    assert copy.is_file() and copy.stat().st_size < 0.2 * (copy.parent / "vgg19-dcbb9e9d.pth").stat().st_size
+    assert first.weights_identity == "torchvision:IMAGENET1K_V1:dcbb9e9d"
+
+    features._load_state.cache_clear()
+    features._cached_net.cache_clear()
+    monkeypatch.setattr("torchvision.models.VGG19_Weights", None)  # the copy must do without torchvision
+    second = load_feature_net("torchvision", ["relu1_1", "relu5_1"])
+    assert second.weights_identity == first.weights_identity
+    loaded = second.body.state_dict()
+    assert set(loaded) == {key for key in expected if int(key.split(".")[0]) <= LAYER_INDEX["relu5_1"]}
+    for key, value in loaded.items():
+        torch.testing.assert_close(value, expected[key], rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "other-weights"])
+def test_a_damaged_or_foreign_features_copy_is_rebuilt(tmp_path, monkeypatch, damage):
+    from safetensors.torch import save_file
+
+    from artstyle import features
+
+    expected = _hub_with_checkpoint(tmp_path, monkeypatch)
+    load_feature_net("torchvision", ["relu1_1"])
+    copy = features._features_copy()
+    if damage == "truncate":
+        copy.write_bytes(copy.read_bytes()[:1000])
+    else:  # a sound file, but of other weights under the right identity
+        other = {k: torch.zeros_like(v) for k, v in expected.items()}
+        save_file(other, str(copy), metadata={"identity": "torchvision:IMAGENET1K_V1:dcbb9e9d", "state_hash": "0" * 16})
+    features._load_state.cache_clear()
+    features._cached_net.cache_clear()
+    net = load_feature_net("torchvision", ["relu1_1"])
+    torch.testing.assert_close(net.body.state_dict()["0.weight"], expected["0.weight"], rtol=0, atol=0)
+    state, _ = features._load_state("torchvision", ())
+    assert features._load_features_copy(copy, "torchvision:IMAGENET1K_V1:dcbb9e9d") is not None  # rewritten sound
+    assert state_dict_hash(state) == state_dict_hash(expected)
