@@ -19,11 +19,12 @@ Every iterate stays in the unit box by default (``bounded``): Adam's is
 clamped after each step, L-BFGS's step is projected onto [0, 1] and its
 curvature pair records the step actually taken. The usual Gatys-style code
 (neural-style and its ports, torch's L-BFGS) optimises free pixels and clamps
-once at the end; about 2.5% of the pixels then end out of range, and the
-clamped image the user gets has a 14-17% higher loss than the free iterate the
-optimiser minimised (scripts/bench.py, 256 and 512 px). Projected, the loss
-that is optimised is the loss of the output, and L-BFGS gets to the unbounded
-run's 300-iteration output loss in a small fraction of the iterations.
+once at the end; about 2.5% of the pixels then ended out of range, and the
+clamped image the user gets had a 17% higher loss than the free iterate the
+optimiser minimised (an exploratory 200-iteration fp32 run at 256 px).
+Projected, the loss that is optimised is the loss of the output: at 512 px,
+bounded L-BFGS passed the unbounded run's 300-iteration output loss by
+iteration 20 (scripts/bench.py, time to quality).
 ``bounded=False`` is that plain algorithm (the benchmark's reference).
 """
 

@@ -34,7 +34,7 @@ from .errors import UsageError
 from .features import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, FeatureNet, Pooling, check_layers, load_feature_net
 from .files import SAVE_FORMATS, load_image, save_image, sha256_bytes, sha256_file
 from .losses import batched, build_objective
-from .optimize import Init, OptimizeConfig, OptimizeResult, OptimizerChoice, Step, check_iterations, optimize_batch
+from .optimize import Init, OptimizeConfig, OptimizeResult, OptimizerChoice, Step, optimize_batch
 from .provenance import library_versions, record_run, sidecar_path, trace_summary, write_outputs
 from .sampler import FETCH_LIMIT, FetchHook, Filters, StylePick, pick_works
 from .settings import Settings
@@ -86,7 +86,7 @@ class PaintOptions:
         coerce(self, "style_layers", check_layers(tuple(self.style_layers)))
         if self.size < 1:
             raise UsageError(f"--size must be at least 1 pixel, not {self.size}", hint="use e.g. --size 512 (the longest side)")
-        check_iterations(self.iterations)
+        self.optimize_config()  # the optimiser's own checks (iterations, tolerance, learning rate), now rather than mid-batch
         for name in ("content_weight", "style_weight", "tv_weight", "style_scale"):
             _check_weight(name, getattr(self, name))
         if self.style_scale <= 0:

@@ -136,3 +136,6 @@ def test_bad_inputs_fail_before_any_work(cli, tmp_path):
     assert f"error: {tmp_path / 'nowhere'} does not exist" in result.stderr
     result = cli("batch", str(tmp_path), "--out", str(tmp_path / "out"))
     assert result.exit_code == 2 and "error: no style given" in result.stderr
+    result = cli("batch", str(tmp_path), "--like", "x", "--out", str(tmp_path / "out"), "--tolerance", "-1")
+    assert result.exit_code == 2 and "error: --tolerance must be a non-negative number" in result.stderr
+    assert not (tmp_path / "out").exists()

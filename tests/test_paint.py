@@ -147,6 +147,8 @@ def test_options_validate_once():
         PaintOptions(style_weight=float("nan"))
     with pytest.raises(UsageError, match="unknown color 'sepia'"):
         PaintOptions(color="sepia")
+    with pytest.raises(UsageError, match="--tolerance must be a non-negative number, not -1"):
+        PaintOptions(tolerance=-1)
     with pytest.raises(UsageError, match="unknown paint option"):
         paint(PHOTO, style_images=[STARRY], colour="none")
     assert PaintOptions().iterations == 300 and PaintOptions().optimizer.value == "lbfgs"
