@@ -12,8 +12,8 @@ try:
 except PackageNotFoundError:  # running from a checkout without installing
     __version__ = "0.1.0"
 
-from .errors import ArtstyleError  # noqa: E402
-from .settings import Settings  # noqa: E402
-from .paint import PaintOptions, PaintResult, paint  # noqa: E402  (artstyle.paint is the function)
+from artstyle.errors import ArtstyleError  # noqa: E402
+from artstyle.settings import Settings  # noqa: E402
+from artstyle.paint.pipeline import PaintOptions, PaintResult, paint  # noqa: E402  (artstyle.paint is the function)
 
 __all__ = ["ArtstyleError", "PaintOptions", "PaintResult", "Settings", "__version__", "paint"]

@@ -1,6 +1,6 @@
 """``python -m artstyle`` runs the command-line tool."""
 
-from .cli.main import main
+from artstyle.cli.main import main
 
 if __name__ == "__main__":
     main()

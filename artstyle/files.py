@@ -21,7 +21,7 @@ from typing import IO, Iterator
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from .errors import InputError, StorageError
+from artstyle.errors import InputError, StorageError
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}

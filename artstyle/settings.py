@@ -57,7 +57,7 @@ class Settings:
     @classmethod
     def build(cls, **values) -> "Settings":
         """Validate and coerce raw values (strings from a shell) into Settings."""
-        from .errors import UsageError
+        from artstyle.errors import UsageError
 
         if "home" in values:
             values["home"] = Path(values["home"]).expanduser()

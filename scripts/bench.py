@@ -12,7 +12,7 @@ that its peak memory is its own.
 (a) seconds per optimisation step (loss forward + backward + optimizer update),
     after warm-up steps, with the device synchronised;
 (b) the floor: FLOPs of the truncated VGG-19 forward and input-gradient backward
-    at that size (artstyle.flops) over the device's best dense throughput for the
+    at that size (artstyle.core.flops) over the device's best dense throughput for the
     dtype (scripts/throughput.py), and the step time as a multiple of it;
 (c) time to quality (--quality): a plain fp32, single-scale, 300-iteration L-BFGS
     run from the content sets the bar (its final full-resolution fp32 loss of the
@@ -37,9 +37,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("ARTSTYLE_SHARED", REPO.parent / "shared"))
 
-# Configurations measured; each key is an option of artstyle.paint.PaintOptions
+# Configurations measured; each key is an option of artstyle.paint.pipeline.PaintOptions
 # (new speed paths join here as they land in the library).
-# Each speed path (artstyle.speed) appears on and off: fp32-lbfgs is every path off
+# Each speed path (artstyle.core.speed) appears on and off: fp32-lbfgs is every path off
 # except channels_last (the library's historical default), nchw turns that off.
 CONFIGS: dict[str, dict] = {
     "default": {},  # paint's defaults, tolerance included
@@ -73,7 +73,7 @@ def _options(size: int, iterations: int | None, config: str):
 
     "default" is paint's own defaults; with ``iterations`` None, its iteration count too.
     """
-    from artstyle.paint import PaintOptions
+    from artstyle.paint.pipeline import PaintOptions
 
     if config == "default":
         return PaintOptions(size=size) if iterations is None else PaintOptions(size=size, iterations=iterations)
@@ -102,10 +102,10 @@ def _objective(size: int, device, options, speed: bool = True):
     """
     import torch
 
-    from artstyle.features import load_feature_net
-    from artstyle.losses import build_objective
-    from artstyle.speed import fast_net
-    from artstyle.targets import color_stats, compute_style_targets, image_to_tensor, prepare_style
+    from artstyle.core.features import load_feature_net
+    from artstyle.core.losses import build_objective
+    from artstyle.core.speed import fast_net
+    from artstyle.style.targets import color_stats, compute_style_targets, image_to_tensor, prepare_style
 
     content_image, style_image = _images()
     net = load_feature_net("random", options.style_layers + options.content_layers, options.pooling, device)
@@ -133,9 +133,9 @@ def _peak_memory(device) -> int:
 
 def measure_steps(size: int, config: str, device: str, warmup: int, steps: int) -> dict:
     """(a) and (d) for one size and configuration, in this process."""
-    from artstyle.device import resolve_device, synchronize
-    from artstyle.optimize import optimize
-    from artstyle.paint import _deterministic
+    from artstyle.core.device import resolve_device, synchronize
+    from artstyle.core.optimize import optimize
+    from artstyle.paint.pipeline import _deterministic
 
     device = resolve_device(device)
     options = _options(size, warmup + steps, config)
@@ -160,13 +160,13 @@ class _BenchTargets:
         self.style_image, self.device = style_image, device
 
     def __call__(self, pick, config, stats, net):
-        from artstyle.targets import compute_style_targets, prepare_style
+        from artstyle.style.targets import compute_style_targets, prepare_style
 
         return compute_style_targets(net, prepare_style(self.style_image, config, stats, self.device), config.layers)[0]
 
     def palette(self, pick, config):
-        from artstyle.color import lab_stats
-        from artstyle.targets import prepare_style
+        from artstyle.core.color import lab_stats
+        from artstyle.style.targets import prepare_style
 
         return lab_stats(prepare_style(self.style_image, config, None, self.device))
 
@@ -181,12 +181,12 @@ def measure_quality(size: int, config: str, device: str, iterations: int, bar: f
     """
     import torch
 
-    from artstyle.device import resolve_device, synchronize
-    from artstyle.features import load_feature_net
-    from artstyle.paint import _colour_maps, _deterministic, _Job, _objective as paint_objective, _run, replace
-    from artstyle.sampler import StylePick
-    from artstyle.speed import upsample
-    from artstyle.targets import color_stats, image_to_tensor
+    from artstyle.core.device import resolve_device, synchronize
+    from artstyle.core.features import load_feature_net
+    from artstyle.paint.pipeline import _colour_maps, _deterministic, _Job, _objective as paint_objective, _run, replace
+    from artstyle.corpus.sampler import StylePick
+    from artstyle.core.speed import upsample
+    from artstyle.style.targets import color_stats, image_to_tensor
 
     device = resolve_device(device)
     options = _options(size, None if config == "default" else iterations, config)
@@ -251,7 +251,7 @@ def _in_subprocess(kind: str, **kwargs) -> dict:
 
 
 def _floor(row: dict, throughput: dict) -> dict:
-    from artstyle.flops import step_flops
+    from artstyle.core.flops import step_flops
 
     flops = step_flops(row["height"], row["width"]).total
     dtype = "bfloat16" if _options(row["size"], 1, row["config"]).precision.value == "bf16" else "float32"
@@ -260,7 +260,7 @@ def _floor(row: dict, throughput: dict) -> dict:
 
 
 def run(args) -> dict:
-    from artstyle.device import resolve_device
+    from artstyle.core.device import resolve_device
     from scripts.throughput import best_throughput  # noqa: E402
 
     import torch

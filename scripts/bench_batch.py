@@ -33,7 +33,7 @@ from PIL import Image, ImageOps
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from artstyle.batch import run_batch  # noqa: E402
+from artstyle.batch.run import run_batch  # noqa: E402
 from artstyle.settings import Settings  # noqa: E402
 from tests.batch_support import photos, register_paintings  # noqa: E402
 

@@ -34,16 +34,16 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the test helper that registers the shared paintings
 
-from artstyle.cache import StyleCache, clear_cache  # noqa: E402
-from artstyle.cache_store import StoreOptions, entry_path  # noqa: E402
-from artstyle.cached_targets import artist_sources, build_cache, cached_style_targets, target_spec  # noqa: E402
-from artstyle.catalog import open_catalog  # noqa: E402
-from artstyle.color import ColorMode  # noqa: E402
-from artstyle.device import resolve_device, synchronize  # noqa: E402
-from artstyle.features import load_feature_net  # noqa: E402
+from artstyle.style.cache import StyleCache, clear_cache  # noqa: E402
+from artstyle.style.entries import StoreOptions, entry_path  # noqa: E402
+from artstyle.style.provider import artist_sources, build_cache, cached_style_targets, target_spec  # noqa: E402
+from artstyle.corpus.catalog import open_catalog  # noqa: E402
+from artstyle.core.color import ColorMode  # noqa: E402
+from artstyle.core.device import resolve_device, synchronize  # noqa: E402
+from artstyle.core.features import load_feature_net  # noqa: E402
 from artstyle.files import load_image  # noqa: E402
-from artstyle.residency import DeviceLRU  # noqa: E402
-from artstyle.targets import TargetConfig, compute_style_targets, prepare_style  # noqa: E402
+from artstyle.style.residency import DeviceLRU  # noqa: E402
+from artstyle.style.targets import TargetConfig, compute_style_targets, prepare_style  # noqa: E402
 from cache_support import register_paintings  # noqa: E402
 
 

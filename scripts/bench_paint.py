@@ -17,12 +17,12 @@ import time
 
 import torch
 
-from artstyle.device import resolve_device, synchronize
-from artstyle.features import load_feature_net
-from artstyle.losses import build_objective
-from artstyle.optimize import OptimizeConfig, optimize
-from artstyle.paint import PaintOptions
-from artstyle.targets import compute_style_targets
+from artstyle.core.device import resolve_device, synchronize
+from artstyle.core.features import load_feature_net
+from artstyle.core.losses import build_objective
+from artstyle.core.optimize import OptimizeConfig, optimize
+from artstyle.paint.pipeline import PaintOptions
+from artstyle.style.targets import compute_style_targets
 
 
 def bench(size: int, device: torch.device, optimizer: str, warmup: int, steps: int) -> float:

@@ -28,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from artstyle.provenance import sidecar_path  # noqa: E402
+from artstyle.paint.provenance import sidecar_path  # noqa: E402
 
 SHARED = Path(os.environ.get("ARTSTYLE_SHARED", REPO.parent / "shared"))
 

@@ -15,7 +15,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from artstyle.device import resolve_device, synchronize
+from artstyle.core.device import resolve_device, synchronize
 
 
 def _best_seconds(fn, device: torch.device, repeats: int = 5) -> float:

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from artstyle import catalog
+from artstyle.corpus import catalog
 from artstyle.files import sha256_file
 
 CHROMIUM = Path("/usr/bin/chromium")

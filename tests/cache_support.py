@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from artstyle.catalog import now, open_catalog
+from artstyle.corpus.catalog import now, open_catalog
 from artstyle.files import sha256_file
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from artstyle import catalog
+from artstyle.corpus import catalog
 from artstyle.files import sha256_file
 
 

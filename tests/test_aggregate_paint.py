@@ -7,13 +7,13 @@ import json
 import numpy as np
 import pytest
 
-import artstyle.cached_targets as cached_targets
-from artstyle.catalog import open_catalog
+import artstyle.style.provider as cached_targets
+from artstyle.corpus.catalog import open_catalog
 from artstyle.errors import UsageError
-from artstyle.losses import mean_gram
-from artstyle.paint import compute_targets, paint
-from artstyle.residency import shared_lru
-from artstyle.sampler import parse_works
+from artstyle.core.losses import mean_gram
+from artstyle.paint.pipeline import compute_targets, paint
+from artstyle.style.residency import shared_lru
+from artstyle.corpus.sampler import parse_works
 from cache_support import register_paintings
 from conftest import PAINTINGS
 

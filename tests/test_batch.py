@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from artstyle import catalog, manifest
-from artstyle.batch import run_batch
+from artstyle.corpus import catalog
+from artstyle.batch import manifest
+from artstyle.batch.run import run_batch
 from batch_support import browser_images, missing_targets, photos, register_paintings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from artstyle.batch_inputs import (
+from artstyle.batch.plan import (
     StyleRequest,
     batch_id,
     expand_inputs,

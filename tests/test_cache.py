@@ -8,10 +8,10 @@ import logging
 import pytest
 import torch
 
-from artstyle.cache import KIND_WORK, StyleCache, cached_aggregate, clear_cache, list_entries, verify_cache, weighted_mean
-from artstyle.cache_store import StoreOptions
-from artstyle.catalog import open_catalog
-from artstyle.residency import DeviceLRU
+from artstyle.style.cache import KIND_WORK, StyleCache, cached_aggregate, clear_cache, list_entries, verify_cache, weighted_mean
+from artstyle.style.entries import StoreOptions
+from artstyle.corpus.catalog import open_catalog
+from artstyle.style.residency import DeviceLRU
 from cache_support import synthetic_targets
 
 
@@ -79,7 +79,7 @@ def test_damaged_entry_is_rebuilt_with_a_warning(home, db, damage, caplog):
     original = new_cache(home, db).get_or_compute(key, compute, work_id="w", kind=KIND_WORK, config={})
     damage(new_cache(home, db).path_of(key))
     cache = new_cache(home, db)
-    with caplog.at_level(logging.WARNING, logger="artstyle.cache"):
+    with caplog.at_level(logging.WARNING, logger="artstyle.style.cache"):
         rebuilt = cache.get_or_compute(key, compute, work_id="w", kind=KIND_WORK, config={})
     assert compute.calls == 2
     assert all(torch.equal(original[layer], rebuilt[layer]) for layer in original)
@@ -169,7 +169,7 @@ def test_unwritable_cache_folder_warns_and_goes_on(home, db, caplog):
     (home / "cache").write_text("a file where the cache folder should be")  # mkdir fails, even for root
     compute = Counter(4)
     cache = new_cache(home, db)
-    with caplog.at_level(logging.WARNING, logger="artstyle.cache"):
+    with caplog.at_level(logging.WARNING, logger="artstyle.style.cache"):
         got = cache.get_or_compute("e" * 64, compute, work_id=None, kind=KIND_WORK, config={})
     assert all(torch.equal(got[layer], synthetic_targets(4)[layer]) for layer in got)
     assert f"cannot store style cache entry {'e' * 12}" in caplog.text

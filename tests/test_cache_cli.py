@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from artstyle.cache import KIND_WORK, StyleCache
-from artstyle.catalog import open_catalog
-from artstyle.residency import DeviceLRU
+from artstyle.style.cache import KIND_WORK, StyleCache
+from artstyle.corpus.catalog import open_catalog
+from artstyle.style.residency import DeviceLRU
 from cache_support import register_paintings, synthetic_targets
 
 

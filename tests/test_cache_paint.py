@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from artstyle.catalog import open_catalog
-from artstyle.color import lab_stats
+from artstyle.corpus.catalog import open_catalog
+from artstyle.core.color import lab_stats
 from artstyle.files import load_image
-from artstyle.paint import compute_targets, paint
-from artstyle.residency import shared_lru
-from artstyle.targets import image_to_tensor
+from artstyle.paint.pipeline import compute_targets, paint
+from artstyle.style.residency import shared_lru
+from artstyle.style.targets import image_to_tensor
 from cache_support import register_paintings
 
 SMALL = dict(size=64, iterations=3, style_layers=("relu1_1", "relu2_1", "relu3_1"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from artstyle.residency import DeviceLRU, shared_lru, targets_nbytes
+from artstyle.style.residency import DeviceLRU, shared_lru, targets_nbytes
 
 
 def block(n_floats: int) -> dict[str, torch.Tensor]:

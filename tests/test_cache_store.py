@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from artstyle.cache_key import TargetSpec, aggregate_key, exact_stats
-from artstyle.cache_store import CorruptEntry, StoreOptions, decode_entry, encode_entry
+from artstyle.style.key import TargetSpec, aggregate_key, exact_stats
+from artstyle.style.entries import CorruptEntry, StoreOptions, decode_entry, encode_entry
 from cache_support import synthetic_targets
 
 SPEC = TargetSpec(

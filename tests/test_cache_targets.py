@@ -8,14 +8,14 @@ import logging
 import pytest
 import torch
 
-from artstyle.cache import StyleCache, list_entries
-from artstyle.cached_targets import artist_aggregate, artist_sources, build_cache, cached_style_targets
-from artstyle.catalog import open_catalog
-from artstyle.color import ColorMode
-from artstyle.features import Pooling, load_feature_net
+from artstyle.style.cache import StyleCache, list_entries
+from artstyle.style.provider import artist_aggregate, artist_sources, build_cache, cached_style_targets
+from artstyle.corpus.catalog import open_catalog
+from artstyle.core.color import ColorMode
+from artstyle.core.features import Pooling, load_feature_net
 from artstyle.files import load_image
-from artstyle.residency import DeviceLRU
-from artstyle.targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style
+from artstyle.style.residency import DeviceLRU
+from artstyle.style.targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style
 from cache_support import register_paintings
 
 LAYERS = ("relu1_1", "relu2_1", "relu3_1")
@@ -75,7 +75,7 @@ def test_a_hit_reads_no_image(home, corpus):
 
 
 def _weights_file(tmp_path):
-    from artstyle.features import _random_state
+    from artstyle.core.features import _random_state
 
     state = {k: v * 1.01 for k, v in _random_state().items()}
     path = tmp_path / "vgg.pth"
@@ -178,8 +178,8 @@ def test_aggregate_equals_the_weighted_mean_computed_directly(home, corpus):
 
 def test_palettes_are_the_prepared_images_statistics_and_built_with_the_targets(home, corpus):
     db, _ = corpus
-    from artstyle.cached_targets import cached_palettes
-    from artstyle.color import lab_stats
+    from artstyle.style.provider import cached_palettes
+    from artstyle.core.color import lab_stats
 
     sources = artist_sources(db, home, "picasso")
     build_cache(net_for(), db, fresh_cache(home, db), ["picasso"], CONFIG)

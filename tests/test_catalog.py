@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from artstyle import catalog
+from artstyle.corpus import catalog
 from artstyle.errors import NotFoundError, StorageError, UsageError
 
 

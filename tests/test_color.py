@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from artstyle.color import (
+from artstyle.core.color import (
     grey_rgb,
     lab_stats,
     lab_to_rgb,
@@ -19,7 +19,7 @@ from artstyle.color import (
     with_chroma,
 )
 from artstyle.files import load_image
-from artstyle.targets import image_to_tensor
+from artstyle.style.targets import image_to_tensor
 
 
 def _images(seed=0, b=2, size=16):

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from artstyle import catalog, corpus
+from artstyle.corpus import catalog
+from artstyle.corpus import collection as corpus
 from artstyle.errors import NotFoundError
 from artstyle.settings import Settings
 from wikiart_replay import SPECIAL, ReplayServer, generated_image, jpeg, make_artist

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from artstyle import catalog
+from artstyle.corpus import catalog
 from artstyle.errors import UsageError
-from artstyle.experiments import (
+from artstyle.batch.experiments import (
     LABEL_H,
     MIN_CELL,
     TITLE_H,

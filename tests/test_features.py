@@ -7,7 +7,7 @@ import torch
 from torchvision.models.vgg import cfgs, make_layers
 
 from artstyle.errors import UsageError, WeightsError
-from artstyle.features import (
+from artstyle.core.features import (
     DEFAULT_CONTENT_LAYERS,
     DEFAULT_STYLE_LAYERS,
     LAYER_INDEX,
@@ -53,7 +53,7 @@ def test_random_weights_are_deterministic_and_identified():
     assert net.random_weights
     assert load_feature_net("random", LAYERS) is net  # memoised per process
     torch.manual_seed(123)  # the global RNG does not change the weights
-    from artstyle.features import _random_state
+    from artstyle.core.features import _random_state
 
     assert state_dict_hash(_random_state()) == net.weights_identity.split(":")[-1]
 
@@ -79,7 +79,7 @@ def test_avg_pooling_swaps_every_pool():
 
 def test_state_dict_file_loads_and_matches_random(tmp_path):
     net = load_feature_net("random", ["relu3_1"])
-    from artstyle.features import _random_state
+    from artstyle.core.features import _random_state
 
     full = {f"features.{k}": v for k, v in _random_state().items()}
     full["classifier.0.weight"] = torch.zeros(2, 2)  # a whole-model state dict is fine
@@ -93,7 +93,7 @@ def test_state_dict_file_loads_and_matches_random(tmp_path):
 
 
 def test_mismatched_state_dict_is_a_weights_error(tmp_path):
-    from artstyle.features import _random_state
+    from artstyle.core.features import _random_state
 
     state = _random_state()
     state["0.weight"] = torch.zeros(3, 3, 3, 3)
@@ -115,7 +115,7 @@ def test_unreadable_or_missing_weights_file(tmp_path):
 
 def test_torchvision_weights_offline_say_how_to_supply_a_file(tmp_path, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))  # empty hub cache; no internet here
-    from artstyle import features
+    from artstyle.core import features
 
     features._load_state.cache_clear()
     features._cached_net.cache_clear()
@@ -138,7 +138,7 @@ def _hub_with_checkpoint(tmp_path, monkeypatch) -> dict:
     state dict under its real name), so the torchvision path runs offline, as after a download."""
     from torchvision.models import vgg19
 
-    from artstyle import features
+    from artstyle.core import features
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     checkpoints = tmp_path / "torch" / "hub" / "checkpoints"
@@ -154,13 +154,13 @@ def _hub_with_checkpoint(tmp_path, monkeypatch) -> dict:
 def test_the_features_url_is_torchvisions():
     from torchvision.models import VGG19_Weights
 
-    from artstyle.features import VGG19_URL
+    from artstyle.core.features import VGG19_URL
 
     assert VGG19_URL == VGG19_Weights.IMAGENET1K_V1.url
 
 
 def test_torchvision_weights_keep_a_features_only_copy_that_later_runs_load(tmp_path, monkeypatch):
-    from artstyle import features
+    from artstyle.core import features
 
     expected = _hub_with_checkpoint(tmp_path, monkeypatch)
     first = load_feature_net("torchvision", ["relu1_1", "relu5_1"])
@@ -183,7 +183,7 @@ def test_torchvision_weights_keep_a_features_only_copy_that_later_runs_load(tmp_
 def test_a_damaged_or_foreign_features_copy_is_rebuilt(tmp_path, monkeypatch, damage):
     from safetensors.torch import save_file
 
-    from artstyle import features
+    from artstyle.core import features
 
     expected = _hub_with_checkpoint(tmp_path, monkeypatch)
     load_feature_net("torchvision", ["relu1_1"])

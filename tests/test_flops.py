@@ -2,7 +2,7 @@
 
 import pytest
 
-from artstyle.flops import step_flops, vgg19_layer_shapes
+from artstyle.core.flops import step_flops, vgg19_layer_shapes
 
 
 def test_layer_shapes_follow_vgg19():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from artstyle.gallery import CELL, LABEL_H, Entry, Work, contact_sheet, loss_curve, write_gallery
+from artstyle.batch.gallery import CELL, LABEL_H, Entry, Work, contact_sheet, loss_curve, write_gallery
 from batch_support import browser_images, local_targets, missing_targets
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from artstyle.lbfgs import BatchLBFGS
+from artstyle.core.lbfgs import BatchLBFGS
 
 
 def _loss(x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:

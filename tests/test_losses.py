@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from artstyle.losses import (
+from artstyle.core.losses import (
     ContentLoss,
     StyleLoss,
     TVLoss,

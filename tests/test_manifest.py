@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from artstyle import catalog, manifest
-from artstyle.batch_inputs import Photo, StyleRequest, plan_jobs
+from artstyle.corpus import catalog
+from artstyle.batch import manifest
+from artstyle.batch.plan import Photo, StyleRequest, plan_jobs
 from artstyle.errors import StorageError, UsageError
 
 

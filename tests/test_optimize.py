@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from artstyle.errors import OptimizationError, UsageError
-from artstyle.optimize import Init, OptimizeConfig, OptimizerChoice, initial_image, optimize
+from artstyle.core.optimize import Init, OptimizeConfig, OptimizerChoice, initial_image, optimize
 
 TARGET = torch.linspace(0.1, 0.9, 3 * 8 * 8).reshape(1, 3, 8, 8)
 

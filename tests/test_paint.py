@@ -1,4 +1,4 @@
-"""``artstyle.paint()``: results of whole paintings at tiny sizes with seeded random weights."""
+"""``artstyle.paint.pipeline()``: results of whole paintings at tiny sizes with seeded random weights."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import json
 
 import pytest
 
-from artstyle import catalog
-from artstyle.color import lab_stats, rgb_to_yiq
+from artstyle.corpus import catalog
+from artstyle.core.color import lab_stats, rgb_to_yiq
 from artstyle.errors import UsageError
-from artstyle.features import DEFAULT_STYLE_LAYERS, load_feature_net
+from artstyle.core.features import DEFAULT_STYLE_LAYERS, load_feature_net
 from artstyle.files import load_image, sha256_file
-from artstyle.paint import PaintOptions, paint
-from artstyle.provenance import read_png_record
+from artstyle.paint.pipeline import PaintOptions, paint
+from artstyle.paint.provenance import read_png_record
 from artstyle.settings import Settings
-from artstyle.targets import compute_style_targets, image_to_tensor
+from artstyle.style.targets import compute_style_targets, image_to_tensor
 from conftest import PAINTINGS
 from paint_support import register_paintings
 
@@ -155,7 +155,7 @@ def test_options_validate_once():
 
 
 def test_target_provider_hook_is_used_for_every_work(settings):
-    from artstyle.paint import compute_targets
+    from artstyle.paint.pipeline import compute_targets
 
     seen = []
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from PIL import Image
 
-from artstyle import catalog
+from artstyle.corpus import catalog
 from conftest import PAINTINGS
 from paint_support import register_paintings
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from artstyle import catalog
+from artstyle.corpus import catalog
 from artstyle.errors import NotFoundError, UsageError
-from artstyle.sampler import Filters, parse_blend, pick_works
+from artstyle.corpus.sampler import Filters, parse_blend, pick_works
 from paint_support import register_paintings
 
 
@@ -128,9 +128,9 @@ def test_like_and_blend_are_exclusive_and_works_positive(corpus, home):
 def test_default_fetch_without_the_corpus_module_says_how_to_add(monkeypatch, settings):
     import sys
 
-    from artstyle.paint import default_fetch
+    from artstyle.paint.pipeline import default_fetch
 
-    monkeypatch.setitem(sys.modules, "artstyle.corpus", None)  # as before the corpus module exists
+    monkeypatch.setitem(sys.modules, "artstyle.corpus.collection", None)  # as before the corpus module exists
     with pytest.raises(NotFoundError) as info:
         default_fetch(settings)("rembrandt")
     assert info.value.message == "no artist 'rembrandt' in the catalog"

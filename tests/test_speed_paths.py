@@ -1,4 +1,4 @@
-"""Speed paths (artstyle.speed): each changes what it claims and keeps the loss close; bad options exit 2."""
+"""Speed paths (artstyle.core.speed): each changes what it claims and keeps the loss close; bad options exit 2."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import torch
 from PIL import Image
 
 from artstyle.errors import UsageError
-from artstyle.features import load_feature_net
-from artstyle.losses import build_objective
-from artstyle.paint import PaintOptions, paint
-from artstyle.speed import FastNet, Precision, bf16_supported, check_scales, fast_net, split_iterations, upsample
-from artstyle.targets import compute_style_targets
+from artstyle.core.features import load_feature_net
+from artstyle.core.losses import build_objective
+from artstyle.paint.pipeline import PaintOptions, paint
+from artstyle.core.speed import FastNet, Precision, bf16_supported, check_scales, fast_net, split_iterations, upsample
+from artstyle.style.targets import compute_style_targets
 
 LAYERS = ("relu1_1", "relu2_1", "relu3_1")
 CONTENT = ("relu2_2",)
@@ -89,11 +89,11 @@ def test_bf16_network_keeps_features_fp32_and_the_loss_close():
 
 
 def test_bf16_falls_back_to_fp32_with_a_note_where_unsupported(monkeypatch, caplog):
-    import artstyle.speed as speed
+    import artstyle.core.speed as speed
 
     monkeypatch.setattr(speed, "bf16_supported", lambda device: False)
     base = load_feature_net("random", LAYERS)
-    with caplog.at_level(logging.INFO, logger="artstyle.speed"):
+    with caplog.at_level(logging.INFO, logger="artstyle.core.speed"):
         assert speed.fast_net(base, Precision.bf16, channels_last=True, compile=False) is base
     assert "bf16 is not supported on cpu: painting in fp32" in caplog.text
 

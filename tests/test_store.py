@@ -7,11 +7,11 @@ import os
 import pytest
 from PIL import Image
 
-from artstyle import store
+from artstyle.corpus import store
 from artstyle.errors import InputError
 from artstyle.files import atomic_write_bytes, sweep_parts
-from artstyle.wikiart import Client
-from artstyle.wikiart.listing import parse_listing_page
+from artstyle.corpus.wikiart import Client
+from artstyle.corpus.wikiart.listing import parse_listing_page
 from wikiart_replay import SPECIAL, jpeg, generated_image
 from wikiart_support import FAST, small_replay  # noqa: F401  (fixture)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from artstyle.color import ColorMode, lab_stats, luminance_stats
-from artstyle.features import load_feature_net
-from artstyle.losses import gram_matrix
-from artstyle.targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
+from artstyle.core.color import ColorMode, lab_stats, luminance_stats
+from artstyle.core.features import load_feature_net
+from artstyle.core.losses import gram_matrix
+from artstyle.style.targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
 
 LAYERS = ("relu1_1", "relu3_1")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from artstyle.errors import NetworkError, NotFoundError
-from artstyle.wikiart import (
+from artstyle.corpus.wikiart import (
     Client, ClientConfig, NotJsonError, QuotaError, UnreachableError, fetch_artist, fetch_details, list_works,
 )
-from artstyle.wikiart.client import HTTPStatusError, RateLimiter
+from artstyle.corpus.wikiart.client import HTTPStatusError, RateLimiter
 from wikiart_replay import CHALLENGE_HTML, ReplayServer, make_artist
 from wikiart_support import FAST, replay, small_replay  # noqa: F401  (fixtures)
 

@@ -13,8 +13,8 @@ import sqlite3
 import pytest
 
 from artstyle.errors import NotFoundError, UsageError
-from artstyle.wikiart import directory
-from artstyle.wikiart.routes import forget_artist_lists
+from artstyle.corpus.wikiart import directory
+from artstyle.corpus.wikiart.routes import forget_artist_lists
 from wikiart_replay import DECOYS, ReplayServer, alphabet_item, generated_image, make_artist
 from wikiart_support import FAST_CLI, snapshot
 

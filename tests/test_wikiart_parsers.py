@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from artstyle.wikiart import app, artist, listing, pages
-from artstyle.wikiart.client import encode_url
-from artstyle.wikiart.records import image_variants, original_url
-from artstyle.wikiart.years import parse_year
+from artstyle.corpus.wikiart import app, artist, listing, pages
+from artstyle.corpus.wikiart.client import encode_url
+from artstyle.corpus.wikiart.records import image_variants, original_url
+from artstyle.corpus.wikiart.years import parse_year
 from conftest import SHARED
 
 SAMPLES = SHARED / "wikiart" / "samples"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from artstyle.wikiart import ClientConfig
+from artstyle.corpus.wikiart import ClientConfig
 from wikiart_replay import ReplayServer, make_artist
 
 REPO = Path(__file__).resolve().parents[1]

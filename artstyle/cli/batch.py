@@ -1,4 +1,4 @@
-"""``artstyle batch INPUTS... --like ARTIST --per-photo N --out DIR``: a thin shell over :func:`artstyle.batch.run_batch`.
+"""``artstyle batch INPUTS... --like ARTIST --per-photo N --out DIR``: a thin shell over :func:`artstyle.batch.run.run_batch`.
 
 Two progress bars on stderr: one over the batch's jobs and one for the running
 job's iterations. Stdout gets the summary: counts, failures with their reasons,
@@ -14,10 +14,10 @@ from typing import Annotated, Optional
 import typer
 from rich.progress import TextColumn
 
-from ..batch import run_batch
-from ..paint import PaintOptions
-from .common import note, progress, settings_of, stdout
-from .paint_flags import with_paint_flags
+from artstyle.batch.run import run_batch
+from artstyle.paint.pipeline import PaintOptions
+from artstyle.cli.common import note, progress, settings_of, stdout
+from artstyle.cli.paint_flags import with_paint_flags
 
 _STYLE = "Style requests (each crossed with every photo)"
 

@@ -1,6 +1,6 @@
 """``artstyle cache``: build, list, verify and clear precomputed style targets.
 
-Each command opens the catalog, calls one function of :mod:`artstyle.cache`
+Each command opens the catalog, calls one function of :mod:`artstyle.style.cache`
 and renders its result; results go to stdout, progress and notes to stderr.
 """
 
@@ -11,15 +11,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..cache import StyleCache, clear_cache, list_entries, verify_cache
-from ..cache_store import StoreOptions
-from ..cached_targets import build_cache
-from ..catalog import open_catalog
-from ..device import resolve_device
-from ..features import Pooling, check_layers, load_feature_net
-from ..paint import PaintOptions
-from ..targets import TargetConfig
-from .common import note, print_json, progress, settings_of
+from artstyle.style.cache import StyleCache, clear_cache, list_entries, verify_cache
+from artstyle.style.entries import StoreOptions
+from artstyle.style.provider import build_cache
+from artstyle.corpus.catalog import open_catalog
+from artstyle.core.device import resolve_device
+from artstyle.core.features import Pooling, check_layers, load_feature_net
+from artstyle.paint.pipeline import PaintOptions
+from artstyle.style.targets import TargetConfig
+from artstyle.cli.common import note, print_json, progress, settings_of
 
 app = typer.Typer(help="Precomputed style targets (Gram matrices): build, list, verify, clear.", no_args_is_help=True)
 

@@ -1,6 +1,6 @@
 """``artstyle corpus``: add artists from WikiArt, import folders, list, inspect and verify the catalog.
 
-Each command parses its options, calls one function of :mod:`artstyle.corpus`
+Each command parses its options, calls one function of :mod:`artstyle.corpus.collection`
 and renders the result; progress bars go to stderr, results to stdout.
 """
 
@@ -12,10 +12,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import corpus
-from ..errors import UsageError
-from ..wikiart import ClientConfig
-from .common import note, print_json, progress, settings_of
+from artstyle.corpus import collection as corpus
+from artstyle.errors import UsageError
+from artstyle.corpus.wikiart import ClientConfig
+from artstyle.cli.common import note, print_json, progress, settings_of
 
 app = typer.Typer(help="Build and inspect the corpus: WikiArt artists and local images.", no_args_is_help=True)
 

@@ -1,6 +1,6 @@
 """``artstyle experiment blend|ratio|layers|iterations PHOTO ...``: sweeps rendered as one labelled grid.
 
-Thin shells over :mod:`artstyle.experiments`, each taking every painting flag
+Thin shells over :mod:`artstyle.batch.experiments`, each taking every painting flag
 of ``artstyle paint`` (:mod:`artstyle.cli.paint_flags`); a bar over the sweep's points and
 one for the running point's iterations. Each writes ``grid.png``,
 ``experiment.json`` and every point's painting with its sidecar into ``--out``.
@@ -14,11 +14,11 @@ from typing import Annotated, Iterator, Optional
 
 import typer
 
-from .. import experiments as ex
-from ..paint import PaintOptions
-from ..settings import Settings
-from .common import progress, settings_of, stdout
-from .paint_flags import with_paint_flags
+from artstyle.batch import experiments as ex
+from artstyle.paint.pipeline import PaintOptions
+from artstyle.settings import Settings
+from artstyle.cli.common import progress, settings_of, stdout
+from artstyle.cli.paint_flags import with_paint_flags
 
 app = typer.Typer(help="Sweeps over blends, weight ratios, style layers and iterations, as labelled grids.", no_args_is_help=True)
 
@@ -33,7 +33,7 @@ Seed = Annotated[int, typer.Option(help="One seed for every cell, so only the sw
 def _request(like: str | None, blend: str | None, style_image: Path | None) -> dict:
     given = {k: v for k, v in (("like", like), ("blend", blend), ("style_images", style_image)) if v}
     if len(given) != 1:
-        from ..errors import UsageError
+        from artstyle.errors import UsageError
 
         raise UsageError("give exactly one of --like, --blend or --style-image", hint="e.g. --like pablo-picasso")
     key, value = next(iter(given.items()))

@@ -17,9 +17,9 @@ from typing import Annotated, Optional
 import typer
 from typer.core import TyperGroup
 
-from .. import __version__
-from ..errors import ArtstyleError
-from ..settings import (
+from artstyle import __version__
+from artstyle.errors import ArtstyleError
+from artstyle.settings import (
     DEFAULT_HOME,
     DEFAULT_WIKIART_URL,
     ENV_DEVICE,
@@ -29,7 +29,7 @@ from ..settings import (
     DeviceChoice,
     Settings,
 )
-from .common import stderr
+from artstyle.cli.common import stderr
 
 try:  # typer >= 0.22 vendors click; older releases use click itself
     from typer.exceptions import Abort, TyperException as CommandLineError
@@ -137,11 +137,11 @@ def root(
 
 def _register_subapps() -> None:
     """Sub-apps join here, one file each (see artstyle/cli/)."""
-    from .batch import batch_command
-    from .cache import app as cache_app
-    from .corpus import app as corpus_app
-    from .experiment import app as experiment_app
-    from .paint import paint_command
+    from artstyle.cli.batch import batch_command
+    from artstyle.cli.cache import app as cache_app
+    from artstyle.cli.corpus import app as corpus_app
+    from artstyle.cli.experiment import app as experiment_app
+    from artstyle.cli.paint import paint_command
 
     app.command("paint")(paint_command)
     app.add_typer(corpus_app, name="corpus")

@@ -1,7 +1,7 @@
-"""``artstyle paint PHOTO --like ARTIST``: a thin shell over :func:`artstyle.paint.paint`.
+"""``artstyle paint PHOTO --like ARTIST``: a thin shell over :func:`artstyle.paint.pipeline.paint`.
 
 The painting flags come from :mod:`artstyle.cli.paint_flags` (shared with
-``batch`` and ``experiment``), their defaults from :class:`~artstyle.paint.PaintOptions`.
+``batch`` and ``experiment``), their defaults from :class:`~artstyle.paint.pipeline.PaintOptions`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import typer
 from rich.progress import ProgressColumn, TextColumn
 from rich.text import Text
 
-from ..paint import PaintOptions, default_fetch, paint
-from ..sampler import StylePick, parse_works
-from .common import note, progress, settings_of, stdout
-from .paint_flags import OUTPUT, with_paint_flags
+from artstyle.paint.pipeline import PaintOptions, default_fetch, paint
+from artstyle.corpus.sampler import StylePick, parse_works
+from artstyle.cli.common import note, progress, settings_of, stdout
+from artstyle.cli.paint_flags import OUTPUT, with_paint_flags
 
 _STYLE = "Style works"
 

@@ -1,7 +1,7 @@
 """The painting flags every painting command shares, declared once.
 
 ``paint``, ``batch`` and the ``experiment`` sweeps all take every field of
-:class:`~artstyle.paint.PaintOptions` as a flag. Rather than repeat some forty
+:class:`~artstyle.paint.pipeline.PaintOptions` as a flag. Rather than repeat some forty
 option declarations per command (and let their help and defaults drift),
 :func:`with_paint_flags` appends them to a command's signature and hands the
 command one ready ``options: PaintOptions``. Defaults are read from
@@ -17,11 +17,11 @@ from typing import Annotated, Callable, Optional
 
 import typer
 
-from ..color import ColorMode
-from ..features import Pooling
-from ..optimize import Init, OptimizerChoice
-from ..paint import PaintOptions
-from ..speed import Precision, check_scales
+from artstyle.core.color import ColorMode
+from artstyle.core.features import Pooling
+from artstyle.core.optimize import Init, OptimizerChoice
+from artstyle.paint.pipeline import PaintOptions
+from artstyle.core.speed import Precision, check_scales
 
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(PaintOptions)}
 OPTIMISATION = "Optimisation"
@@ -73,7 +73,7 @@ def split_list(text: Optional[str], default: tuple) -> tuple[str, ...]:
 
 
 def parse_scales(text: Optional[str], default: tuple[float, ...]) -> tuple[float, ...]:
-    """``0.5,1`` -> (0.5, 1.0), checked by :func:`artstyle.speed.check_scales`."""
+    """``0.5,1`` -> (0.5, 1.0), checked by :func:`artstyle.core.speed.check_scales`."""
     if not text:
         return default
     try:

@@ -1,0 +1,1 @@
+"""Many paintings at once: batch plans and their manifest, the gallery, and experiment sweeps."""

@@ -1,0 +1,265 @@
+"""Sweeps that show what each knob of a painting does, each rendered as one labelled grid.
+
+The seed papers read their results off such grids: Gatys, Ecker & Bethge
+(2015) sweep the style-to-content weight ratio (1e1 to 1e5 here by default)
+and rebuild style from one layer at a time; Mu & Francl (2015, Fig. 6) show
+the image at several iterations of one optimisation. A blend sweep walks from
+one target to the next in N steps.
+
+Every point of a sweep uses the same seed and the same style works (artists
+are resolved to one drawn work before the sweep starts), so only the swept
+value changes between cells. Every point is a full :func:`artstyle.paint.pipeline.paint`
+run with its image, sidecar and ``runs`` row; ``experiment.json`` beside
+``grid.png`` records the sweep (points, labels, outputs, final losses).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from PIL import Image, ImageDraw, ImageFont
+
+from artstyle.corpus import catalog
+from artstyle.errors import UsageError
+from artstyle.core.features import DEFAULT_STYLE_LAYERS, check_layers
+from artstyle.files import atomic_write_json, save_image
+from artstyle.core.optimize import Step
+from artstyle.paint.pipeline import PaintOptions, _options, paint
+from artstyle.corpus.sampler import Filters, pick_works
+from artstyle.settings import Settings
+from artstyle.style.targets import tensor_to_image
+
+DEFAULT_RATIOS = (1e1, 1e2, 1e3, 1e4, 1e5)
+DEFAULT_SNAPSHOTS = (1, 10, 50, 100, 200)
+LABEL_H = 32  # px of label (two lines) under each grid cell
+MIN_CELL = 160  # px: grids of tiny paintings are scaled up to stay legible
+TITLE_H = 26
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One cell of a sweep: its label and the paint() keywords that differ from the base request."""
+
+    label: str
+    overrides: dict = field(default_factory=dict)
+
+
+# ---- sweep definitions -----------------------------------------------------------------------
+
+
+def blend_weights(count: int, steps: int) -> list[list[float]]:
+    """``steps`` weight vectors walking from target 0 to target count-1 through each target in turn."""
+    if count < 2:
+        raise UsageError("a blend sweep needs at least two targets", hint="e.g. --targets pablo-picasso,vincent-van-gogh")
+    if steps < 2:
+        raise UsageError(f"--steps must be at least 2, not {steps}", hint="use e.g. --steps 5")
+    vectors = []
+    for i in range(steps):
+        position = i * (count - 1) / (steps - 1)  # 0 .. count-1 along the path
+        low = min(int(math.floor(position)), count - 2)
+        t = position - low
+        weights = [0.0] * count
+        weights[low], weights[low + 1] = 1 - t, t
+        vectors.append([round(w, 6) for w in weights])
+    return vectors
+
+
+def blend_sweep(works: Sequence[str], steps: int, names: Sequence[str] | None = None) -> list[SweepPoint]:
+    """Blends of fixed work ids, from the first to the last; zero-weight works drop out of a point."""
+    names = list(names or works)
+    points = []
+    for weights in blend_weights(len(works), steps):
+        blend = ",".join(f"{w}={x:g}" for w, x in zip(works, weights) if x > 0)
+        label = " / ".join(f"{n} {x:.0%}" for n, x in zip(names, weights) if x > 0)
+        points.append(SweepPoint(label, {"blend": blend}))
+    return points
+
+
+def ratio_sweep(ratios: Sequence[float] = DEFAULT_RATIOS, style_weight: float = PaintOptions.style_weight) -> list[SweepPoint]:
+    """Style-to-content weight ratios: the style weight stays, the content weight is style / ratio."""
+    if not ratios or any(not (math.isfinite(r) and r > 0) for r in ratios):
+        raise UsageError(f"ratios must be positive numbers, not {list(ratios)}", hint="use e.g. --ratios 1e1,1e3,1e5")
+    return [SweepPoint(f"style/content {r:.0e}", {"style_weight": style_weight, "content_weight": style_weight / r}) for r in ratios]
+
+
+def layer_ablation(layers: Sequence[str] = DEFAULT_STYLE_LAYERS) -> list[SweepPoint]:
+    """Style from one layer at a time (Gatys et al. 2015): low layers give texture, high ones structure."""
+    return [SweepPoint(f"style from {layer}", {"style_layers": (layer,)}) for layer in check_layers(tuple(layers))]
+
+
+def check_snapshots(iterations: Sequence[int]) -> list[int]:
+    values = sorted(set(int(i) for i in iterations))
+    if not values or values[0] < 1:
+        raise UsageError(f"snapshot iterations must be 1 or more, not {list(iterations)}", hint="use e.g. --at 1,10,50,100")
+    return values
+
+
+def parse_numbers(text: str, kind=float, what: str = "--ratios") -> list:
+    """``"1e1,1e2"`` -> [10.0, 100.0], with a usage error naming the flag."""
+    try:
+        return [kind(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise UsageError(f"malformed {what} {text!r}", hint=f"give numbers separated by commas, e.g. {what} 1,10,100") from None
+
+
+# ---- the grid --------------------------------------------------------------------------------
+
+
+def _font(size: int) -> ImageFont.ImageFont:
+    return ImageFont.load_default(size=size)
+
+
+def _fit(image: Image.Image, cell: int) -> Image.Image:
+    """Scale (up or down) to fit a cell: small test paintings stay legible in the grid."""
+    scale = cell / max(image.size)
+    return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.LANCZOS)
+
+
+def _lines(draw: ImageDraw.ImageDraw, text: str, width: int, font) -> list[str]:
+    """Wrap ``text`` on spaces into at most two lines that fit ``width`` px."""
+    lines, current = [], ""
+    for word in text.split():
+        trial = f"{current} {word}".strip()
+        if current and draw.textlength(trial, font=font) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    return (lines + [current])[:2]
+
+
+def render_grid(rows: Sequence[Sequence[Image.Image]], labels: Sequence[Sequence[str]], title: str = "", cell: int = 256) -> Image.Image:
+    """Images in rows of cells (each fitted into ``cell`` px), a label under each, a title on top."""
+    cell = max(cell, MIN_CELL)
+    columns = max((len(r) for r in rows), default=1)
+    top = TITLE_H if title else 0
+    grid = Image.new("RGB", (columns * cell, top + len(rows) * (cell + LABEL_H)), (255, 255, 255))
+    draw = ImageDraw.Draw(grid)
+    if title:
+        draw.text((6, 5), title, fill=(0, 0, 0), font=_font(14))
+    font = _font(11)
+    for r, (images, names) in enumerate(zip(rows, labels)):
+        y = top + r * (cell + LABEL_H)
+        for c, (image, name) in enumerate(zip(images, names)):
+            thumb = _fit(image, cell)
+            grid.paste(thumb, (c * cell + (cell - thumb.width) // 2, y + (cell - thumb.height) // 2))
+            for n, line in enumerate(_lines(draw, name, cell - 8, font)):
+                draw.text((c * cell + 4, y + cell + 3 + 13 * n), line, fill=(0, 0, 0), font=font)
+    return grid
+
+
+# ---- running a sweep -------------------------------------------------------------------------
+
+
+@dataclass
+class ExperimentReport:
+    kind: str
+    grid: Path
+    record: Path
+    points: list[dict]
+
+
+def resolve_targets(settings: Settings, targets: Sequence[str], seed: int, offline: bool = True) -> list[dict]:
+    """Each target (an artist or a work id) as one fixed work: artists draw one work with ``seed``."""
+    db = catalog.open_catalog(settings.catalog_path)
+    fixed = []
+    for target in targets:
+        pick = pick_works(db, settings.home, blend=f"{target}=1", seed=seed, filters=Filters(), offline=offline)[0]
+        fixed.append({"target": target, "work": pick.work_id, "artist": pick.artist, "title": pick.title})
+    return fixed
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48]
+
+
+def run_sweep(
+    kind: str,
+    content: Path,
+    points: Sequence[SweepPoint],
+    *,
+    out_dir: Path,
+    request: dict,
+    seed: int = 0,
+    options: PaintOptions | None = None,
+    settings: Settings | None = None,
+    on_point: Callable[[int, SweepPoint], None] | None = None,
+    callback: Callable[[Step], None] | None = None,
+    extra: dict | None = None,
+) -> ExperimentReport:
+    """Paint ``content`` once per point (same seed, same works), then write ``grid.png`` and ``experiment.json``."""
+    settings = settings or Settings.from_env()
+    out_dir = Path(out_dir)
+    base = options or PaintOptions()
+    images, records = [], []
+    for index, point in enumerate(points):
+        if on_point is not None:
+            on_point(index, point)
+        paint_keys = {k: v for k, v in point.overrides.items() if k in ("blend", "like", "style_images")}
+        opts = _options(base, {k: v for k, v in point.overrides.items() if k not in paint_keys})
+        output = out_dir / f"{index:02d}-{_slug(point.label)}.png"
+        result = paint(content, **{**request, **paint_keys}, options=opts, settings=settings, seed=seed,
+                       output=output, force=True, callback=callback, offline=True)
+        images.append(result.image)
+        records.append(_point_record(point, result))
+    return _write(kind, content, points, images, records, out_dir, seed, base, extra)
+
+
+def _point_record(point: SweepPoint, result) -> dict:
+    loss = result.provenance["loss"].get("last", {}).get("loss")
+    return {"label": point.label, "overrides": point.overrides, "output": str(result.output),
+            "run_id": result.provenance.get("run_id"), "works": result.provenance["works"], "final_loss": loss}
+
+
+def _write(kind, content, points, images, records, out_dir, seed, base, extra) -> ExperimentReport:
+    title = f"{kind} sweep · {Path(content).name} · seed {seed}"
+    grid = out_dir / "grid.png"
+    save_image(render_grid([images], [[p.label for p in points]], title=title, cell=max(images[0].size)), grid)
+    record = {"kind": kind, "content": str(Path(content).resolve()), "seed": seed, "options": base.as_dict(),
+              "points": records, "grid": str(grid), "created_at": catalog.now(), **(extra or {})}
+    path = out_dir / "experiment.json"
+    atomic_write_json(path, record)
+    return ExperimentReport(kind, grid, path, records)
+
+
+def run_snapshots(
+    content: Path,
+    at: Sequence[int],
+    *,
+    out_dir: Path,
+    request: dict,
+    seed: int = 0,
+    options: PaintOptions | None = None,
+    settings: Settings | None = None,
+    callback: Callable[[Step], None] | None = None,
+) -> ExperimentReport:
+    """One optimisation, its iterate kept at each iteration in ``at`` (Mu & Francl 2015, Fig. 6).
+
+    Early stopping is off so that every snapshot is reached. Snapshots show the
+    raw iterate clamped to [0, 1] (in ``luminance`` colour mode, before the
+    photo's colours are put back; the last cell is the finished painting).
+    """
+    at = check_snapshots(at)
+    opts = _options(options, {"iterations": at[-1], "tolerance": 0.0})
+    kept: dict[int, Image.Image] = {}
+
+    def on_step(step: Step) -> None:
+        if step.iteration in at:
+            kept[step.iteration] = tensor_to_image(step.image)
+        if callback is not None:
+            callback(step)
+
+    out_dir = Path(out_dir)
+    result = paint(content, **request, options=opts, settings=settings or Settings.from_env(), seed=seed,
+                   output=out_dir / f"iter-{at[-1]:04d}-final.png", force=True, callback=on_step, offline=True)
+    points = [SweepPoint(f"iteration {i}", {"iteration": i}) for i in at]
+    images = [kept[i] for i in at[:-1]] + [result.image]
+    for point, image in zip(points[:-1], images):
+        save_image(image, out_dir / f"iter-{point.overrides['iteration']:04d}.png")
+    records = [{"label": p.label, "overrides": p.overrides, "output": str(out_dir / f"iter-{p.overrides['iteration']:04d}.png")}
+               for p in points[:-1]] + [_point_record(points[-1], result)]
+    return _write("iterations", content, points, images, records, out_dir, seed, opts, None)

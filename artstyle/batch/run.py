@@ -1,0 +1,310 @@
+"""``run_batch()``: many photos painted after many style requests, resumable, ending in a gallery.
+
+The batch form of Mu & Francl's (2015) whole-artist imitation: each painting
+of a photo is made after a freshly drawn work of the artist (a per-job seed
+draws it), so ``--per-photo 3`` shows three faces of one artist. The plan
+comes from :mod:`artstyle.batch.plan`, the manifest that makes a rerun
+resume from :mod:`artstyle.batch.manifest`, each painting from
+:func:`artstyle.paint.pipeline.paint` (Gatys et al. 2015) and the contact sheet and
+``index.html`` from :mod:`artstyle.batch.gallery`.
+
+What the batch shares across jobs: the VGG-19 (``load_feature_net`` is
+memoised per process, so it loads once for the whole batch) and the style
+targets, which go through the style cache (:mod:`artstyle.style.provider`):
+a work drawn again for the same photo costs no forward pass. Photos that paint at
+the same size are claimed together, up to ``batch_size`` (by default
+:func:`artstyle.core.speed.auto_batch_size`: on a CPU one 512x384 image's worth of
+pixels, on a GPU as many as fit),
+and optimised as one batch tensor (:func:`artstyle.paint.pipeline.run_jobs`); each keeps
+its own works, seed and L-BFGS history, so it comes out as it would alone. If a
+batch fails, its jobs are painted one at a time so only the failing one is
+marked failed.
+
+Each job's output is written atomically (image with provenance, then its
+sidecar) and the job is marked done, together with its ``runs`` row, in one
+transaction after the files exist. A failing job is recorded with its reason
+and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import sqlite_utils
+
+from artstyle.corpus import catalog
+from artstyle.batch import manifest
+from artstyle.batch.plan import Job, StyleRequest, batch_id, expand_inputs, hash_photos, plan_jobs, style_requests
+from artstyle.style.provider import CachedTargets
+from artstyle.core.device import resolve_device
+from artstyle.errors import UsageError
+from artstyle.batch.gallery import Entry, Work, write_gallery
+from artstyle.files import load_image
+from artstyle.core.optimize import Step
+from artstyle.paint.pipeline import PaintOptions, PaintResult, _options, batch_key, compute_targets, prepare, run_jobs
+from artstyle.paint.provenance import record_run, sidecar_path, write_outputs
+from artstyle.settings import Settings
+from artstyle.core.speed import auto_batch_size
+from artstyle.style.targets import painted_size
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchReport:
+    """What a batch run did: counts, the failed jobs with their reasons, and where the gallery is."""
+
+    batch_id: str
+    out_dir: Path
+    total: int
+    done: int
+    resumed: int  # jobs already done before this run
+    failed: list[dict] = field(default_factory=list)  # jobs rows (input_path, request, reason...)
+    gallery: Path | None = None
+    contact_sheet: Path | None = None
+
+
+def _paint_request(db: sqlite_utils.Database, request: StyleRequest) -> dict:
+    """paint() keywords for one request; a ``work`` request is a one-entry blend of that work id."""
+    if request.kind == "like":
+        return {"like": [request.value]}
+    if request.kind == "blend":
+        return {"blend": request.value}
+    if request.kind == "work":
+        catalog.get_work(db, request.value)  # a clear NotFoundError for a wrong id, not an artist lookup
+        return {"blend": f"{request.value}=1"}
+    return {"style_images": [request.value]}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "style"
+
+
+def output_path(out_dir: Path, job: dict) -> Path:
+    """``<photo stem>.<request>.<repeat>.<job id prefix>.png``: readable, and unique per job."""
+    request = StyleRequest.from_dict(job["request"])
+    return Path(out_dir) / f"{Path(job['input_path']).stem}.{_slug(request.label)}.{job['repeat']}.{job['id'][:8]}.png"
+
+
+def _finish_job(db: sqlite_utils.Database, job: dict, output: Path, record: dict) -> None:
+    """Mark the job done and record its run in one transaction, once its files exist."""
+    with manifest.immediate(db):
+        manifest.mark_done_in_transaction(db, job["id"], output, record)
+        # record_run's own `with db.conn` commits this whole transaction: the jobs row and the runs row together
+        record["run_id"] = record_run(db, record)
+
+
+def _prepare_job(db, settings: Settings, job: dict, opts: PaintOptions, offline: bool):
+    """The job's validated paint request with its works drawn (paint.prepare), not yet painted."""
+    request = StyleRequest.from_dict(job["request"])
+    return prepare(job["input_path"], **_paint_request(db, request), options=opts, settings=settings, seed=job["seed"], offline=offline)
+
+
+def _write_job(db, job: dict, out_dir: Path, result: PaintResult, losses: list[float]) -> None:
+    """Write the job's image and sidecar atomically, then mark it done with its runs row."""
+    output = output_path(out_dir, job)
+    record = result.provenance
+    record.update(output=str(output), sidecar=str(sidecar_path(output)))
+    record["batch"] = {"id": job["batch_id"], "job": job["id"], "request": job["request"], "repeat": job["repeat"], "losses": losses}
+    write_outputs(result.image, output, record)
+    _finish_job(db, job, output, record)
+
+
+def _step_recorder(losses: list[float], callback):
+    def on_step(step: Step) -> None:
+        losses.append(float(step.loss))
+        if callback is not None:
+            callback(step)
+
+    return on_step
+
+
+def _paint_group(db, settings: Settings, group: list[tuple[dict, object]], out_dir: Path, provider, callback) -> None:
+    """Paint prepared jobs together (one batch tensor) and write each; raises if the batch fails."""
+    losses: list[list[float]] = [[] for _ in group]
+    results = run_jobs([prepared for _, prepared in group], settings, provider, [_step_recorder(ls, callback) for ls in losses])
+    for (job, _), result, job_losses in zip(group, results, losses):
+        _write_job(db, job, out_dir, result, job_losses)
+        job["status"] = "done"
+
+
+def _paint_or_split(db, settings: Settings, group: list[tuple[dict, object]], out_dir: Path, provider, callback) -> None:
+    """Paint the group together; if that fails, paint its jobs one at a time so only the failing one is marked failed."""
+    try:
+        _paint_group(db, settings, group, out_dir, provider, callback)
+        return
+    except Exception as exc:  # noqa: BLE001
+        if len(group) == 1:
+            _fail(db, group[0][0], exc)
+            return
+        log.info("a batch of %d failed (%s): painting its jobs one at a time", len(group), _reason(exc))
+    for one in group:
+        if one[0].get("status") != "done":
+            _paint_or_split(db, settings, [one], out_dir, provider, callback)
+
+
+def _fail(db, job: dict, exc: BaseException) -> None:
+    log.debug("job %s failed", job["id"], exc_info=True)
+    log.warning("%s (%s) failed: %s", Path(job["input_path"]).name, job["request"]["value"], _reason(exc))
+    manifest.mark_failed(db, job["id"], _reason(exc))
+    job.update(status="failed", reason=_reason(exc))
+
+
+def _by_batch_key(prepared: list[tuple[dict, object]]) -> list[list[tuple[dict, object]]]:
+    """Split prepared jobs into groups that can share one batch tensor (paint.batch_key)."""
+    groups: dict = {}
+    for job, ready in prepared:
+        groups.setdefault(batch_key(ready), []).append((job, ready))
+    return list(groups.values())
+
+
+class _PaintedShapes:
+    """Each photo's painted size at ``--size``, read once per run; an unreadable photo gets a key of its own."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.known = size, {}
+
+    def __call__(self, path: str) -> tuple:
+        if path not in self.known:
+            try:
+                self.known[path] = painted_size(load_image(path).size, self.size)
+            except Exception:  # noqa: BLE001 - it fails, with its reason, when its job runs alone
+                self.known[path] = ("unreadable", path)
+        return self.known[path]
+
+
+def _claim_group(db, bid: str, shapes: _PaintedShapes, size: int) -> list[dict]:
+    """Claim the next pending job and up to ``size - 1`` more whose photos paint at the same size."""
+    while pending := manifest.pending_jobs(db, bid):
+        first = pending[0]
+        chosen = [first]
+        if size > 1:
+            chosen += [job for job in pending[1:] if shapes(job["input_path"]) == shapes(first["input_path"])][: size - 1]
+        if claimed := manifest.claim_jobs(db, [job["id"] for job in chosen]):
+            return claimed  # else another run claimed them first: look again
+    return []
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+def batch_params(requests: Sequence[StyleRequest], per_photo: int, seed: int, opts: PaintOptions, settings: Settings, offline: bool) -> dict:
+    """What decides a batch's paintings; the batch id hashes it, so changing any of it starts a new batch."""
+    return {
+        "requests": [r.as_dict() for r in requests], "per_photo": per_photo, "seed": seed,
+        "options": opts.as_dict(), "weights": settings.weights, "offline": offline,
+    }
+
+
+def plan_batch(inputs, requests, per_photo: int, seed: int, out_dir: Path, params: dict) -> tuple[str, list[Job]]:
+    photos = hash_photos(expand_inputs(inputs))
+    bid = batch_id(out_dir, params, photos)
+    return bid, plan_jobs(bid, photos, requests, per_photo, seed)
+
+
+def run_batch(
+    inputs: Sequence[str | Path],
+    *,
+    out_dir: Path | str,
+    like: Sequence[str] = (),
+    blend: Sequence[str] = (),
+    work: Sequence[str] = (),
+    style_images: Sequence[str | Path] = (),
+    per_photo: int = 1,
+    seed: int = 0,
+    options: PaintOptions | None = None,
+    settings: Settings | None = None,
+    batch_size: int | None = None,
+    offline: bool = False,
+    use_cache: bool = True,
+    on_plan: Callable[[int, int], None] | None = None,
+    on_job_start: Callable[[dict], None] | None = None,
+    callback: Callable[[Step], None] | None = None,
+    on_job_end: Callable[[dict], None] | None = None,
+    **option_overrides,
+) -> BatchReport:
+    """Paint every input after every style request ``per_photo`` times into ``out_dir``; rerun to resume.
+
+    ``on_plan(total, already_done)`` is called once, ``on_job_start(job)`` and
+    ``on_job_end(job)`` around each job (``job["status"]`` is then ``done`` or
+    ``failed``), and ``callback(step)`` on every optimisation step.
+    """
+    settings = settings or Settings.from_env()
+    opts = _options(options, option_overrides)
+    if batch_size is not None and batch_size < 1:
+        raise UsageError(f"--batch-size must be at least 1, not {batch_size}", hint="use e.g. --batch-size 4, or leave it out to choose by device")
+    out_dir = Path(out_dir)
+    requests = style_requests(like=like, blend=blend, work=work, image=style_images)
+    params = batch_params(requests, per_photo, seed, opts, settings, offline)
+    bid, jobs = plan_batch(inputs, requests, per_photo, seed, out_dir, params)
+    db = catalog.open_catalog(settings.catalog_path)
+    counts = manifest.open_batch(db, bid, params, out_dir, jobs)
+    if on_plan is not None:
+        on_plan(len(jobs), counts["done"])
+    device = resolve_device(settings.device)
+    # One provider for the whole batch, so every job shares its cache handle and device memory.
+    provider = CachedTargets(settings, device) if use_cache else compute_targets
+    shapes = _PaintedShapes(opts.size)
+    while group := _claim_group(db, bid, shapes, batch_size or auto_batch_size(device, opts.size)):
+        prepared = []
+        for job in group:
+            job["together"] = len(group)
+            if on_job_start is not None:
+                on_job_start(job)
+            try:
+                prepared.append((job, _prepare_job(db, settings, job, opts, offline)))
+            except Exception as exc:  # noqa: BLE001 - a failing job is recorded and the batch goes on
+                _fail(db, job, exc)
+        for same in _by_batch_key(prepared):
+            _paint_or_split(db, settings, same, out_dir, provider, callback)
+        if on_job_end is not None:
+            for job in group:
+                on_job_end(job)
+    return finish_batch(db, bid, out_dir, params, resumed=counts["done"])
+
+
+def gallery_entries(db: sqlite_utils.Database, rows: Sequence[dict]) -> list[Entry]:
+    """Gallery entries for jobs rows, with each work's WikiArt page looked up in the catalog."""
+    entries = []
+    for row in rows:
+        record = row.get("provenance") or {}
+        works = [_gallery_work(db, w) for w in record.get("works", [])]
+        losses = (record.get("batch") or {}).get("losses", [])
+        output = Path(row["output_path"]) if row.get("output_path") else None
+        request = StyleRequest.from_dict(row["request"])
+        entries.append(Entry(
+            job_id=row["id"], content=Path(row["input_path"]), request=f"{request.kind} {request.label}",
+            seed=row["seed"], status=row["status"], output=output, reason=row.get("reason"), works=works, losses=losses,
+        ))
+    return entries
+
+
+def _gallery_work(db: sqlite_utils.Database, work: dict) -> Work:
+    page_url = None
+    if db["works"].exists() and not str(work["id"]).startswith("file:"):
+        row = db.execute("SELECT page_url FROM works WHERE id = ?", [work["id"]]).fetchone()
+        page_url = row[0] if row else None
+    return Work(work["id"], work.get("title"), work.get("artist"), page_url, Path(work["path"]) if work.get("path") else None, work.get("weight", 1.0))
+
+
+def _gallery_params(params: dict) -> dict:
+    flat = {k: v for k, v in params.items() if k != "options"}
+    flat["requests"] = ", ".join(f"{r['kind']} {r['value']}" for r in params.get("requests", []))
+    return {**flat, **params.get("options", {})}
+
+
+def finish_batch(db: sqlite_utils.Database, bid: str, out_dir: Path, params: dict, resumed: int = 0) -> BatchReport:
+    """Write the gallery and contact sheet for every job of the batch, and report."""
+    rows = manifest.batch_jobs(db, bid)
+    index = write_gallery(out_dir, f"artstyle batch {bid}", _gallery_params(params), gallery_entries(db, rows))
+    failed = [r for r in rows if r["status"] != "done"]
+    return BatchReport(
+        batch_id=bid, out_dir=out_dir, total=len(rows), done=len(rows) - len(failed), resumed=resumed,
+        failed=failed, gallery=index, contact_sheet=out_dir / "contact_sheet.png",
+    )
+

@@ -1,0 +1,33 @@
+"""The site JSON listing (SPEC §3, gallery-dl's route): ``mode/all-paintings?json=2&page=N``.
+
+Pages hold ``PageSize`` (60) paintings; the list ends at the first page whose
+``Paintings`` is missing, ``null`` or empty (SPEC §3.4). Ids can repeat across
+pages, so the caller keeps the first record per id.
+"""
+
+from __future__ import annotations
+
+import re
+
+from artstyle.corpus.wikiart.records import work_record
+
+LISTING_PARAMS = {"json": "2", "layout": "new", "resultType": "masonry"}
+_HEX_ID = re.compile(r"[0-9a-f]{24}")
+
+
+def listing_path(slug: str) -> str:
+    return f"/en/{slug}/mode/all-paintings"
+
+
+def parse_listing_page(data: dict, slug: str, root: str) -> list[dict]:
+    """Work records of one page; an empty list means the listing has ended."""
+    paintings = (data or {}).get("Paintings") if isinstance(data, dict) else None
+    return [_record(p, slug, root) for p in paintings or [] if _HEX_ID.fullmatch(str(p.get("id", "")))]
+
+
+def _record(painting: dict, slug: str, root: str) -> dict:
+    page = painting.get("paintingUrl")
+    return work_record(
+        id=painting["id"], artist=slug, title=painting.get("title"), year=painting.get("year"),
+        page_url=root + page if page and page.startswith("/") else page, image=painting.get("image"),
+    )

@@ -1,0 +1,110 @@
+"""Style targets: from a style image to its Gram matrices (Gatys et al. 2015).
+
+A style target is the set of Gram matrices of one style image at the style
+layers. It depends on the pixels and on everything listed in
+:class:`TargetConfig`: the weights, layers, pooling, the size the image is
+resized to (``style_size × style_scale``, longest side: resizing the style
+image changes the scale of the features it contributes), the colour mode, and
+this module's preprocessing (:data:`PREPROCESS_VERSION`; bump it whenever
+``prepare_style`` changes what it produces). In the ``reinhard`` and
+``luminance`` colour modes the style image is first recoloured to the content
+photo's statistics, so targets then also depend on those statistics, which are
+passed alongside the config.
+
+:func:`compute_style_targets` is the only place style Grams are computed, so
+that the cache can wrap it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import Tensor
+
+from artstyle.core.color import ColorMode, lab_stats, luminance_stats, match_lab_stats, match_luminance
+from artstyle.errors import UsageError
+from artstyle.core.features import DEFAULT_STYLE_LAYERS, FeatureNet, Pooling
+from artstyle.core.losses import gram_matrix
+
+PREPROCESS_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """Everything besides the pixels (and content colour statistics) that changes a style target."""
+
+    layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS
+    pooling: Pooling = Pooling.max
+    style_size: int = 512  # longest side in pixels before style_scale
+    style_scale: float = 1.0
+    color: ColorMode = ColorMode.reinhard
+    weights_identity: str = ""
+    preprocess_version: int = PREPROCESS_VERSION
+
+    @property
+    def effective_size(self) -> int:
+        """Longest side the style image is resized to."""
+        return max(1, round(self.style_size * self.style_scale))
+
+    def as_dict(self) -> dict:
+        """Plain JSON-able values (for cache keys and provenance)."""
+        data = asdict(self)
+        data.update(layers=list(self.layers), pooling=self.pooling.value, color=self.color.value)
+        data["effective_size"] = self.effective_size
+        return data
+
+
+def painted_size(size: tuple[int, int], longest: int) -> tuple[int, int]:
+    """(width, height) of an image of ``size`` scaled so its longest side is ``longest``."""
+    if longest < 1:
+        raise UsageError(f"size must be at least 1 pixel, not {longest}", hint="use e.g. --size 512")
+    scale = longest / max(size)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def image_to_tensor(image: Image.Image, longest: int | None = None) -> Tensor:
+    """RGB PIL image -> [1,3,H,W] float32 in [0,1], resized (Lanczos) so its longest side is ``longest``."""
+    if longest is not None:
+        size = painted_size(image.size, longest)
+        if size != image.size:
+            image = image.resize(size, Image.Resampling.LANCZOS)
+    array = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0  # [H,W,3]
+    return torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0).contiguous()
+
+
+def tensor_to_image(tensor: Tensor) -> Image.Image:
+    """[1,3,H,W] or [3,H,W] in [0,1] -> RGB PIL image (rounded to 8 bits)."""
+    array = tensor.detach().squeeze(0).clamp(0, 1).mul(255).round().to("cpu", torch.uint8)
+    return Image.fromarray(array.permute(1, 2, 0).numpy(), "RGB")
+
+
+def color_stats(content: Tensor, color: ColorMode) -> Tensor | None:
+    """The content statistics a colour mode recolours style images to: [1,2,3], [1,2] or None."""
+    color = ColorMode(color)
+    if color is ColorMode.reinhard:
+        return lab_stats(content)
+    if color is ColorMode.luminance:
+        return luminance_stats(content)
+    return None
+
+
+def prepare_style(image: Image.Image, config: TargetConfig, stats: Tensor | None, device: torch.device | str = "cpu") -> Tensor:
+    """A style image as the network sees it: resized, then recoloured per the colour mode -> [1,3,h,w]."""
+    style = image_to_tensor(image, config.effective_size).to(device)
+    if config.color is ColorMode.reinhard and stats is not None:
+        return match_lab_stats(style, stats.to(device))
+    if config.color is ColorMode.luminance and stats is not None:
+        return match_luminance(style, stats.to(device))
+    return style
+
+
+@torch.no_grad()
+def compute_style_targets(net: FeatureNet, style: Tensor, layers: Sequence[str]) -> list[dict[str, Tensor]]:
+    """style [B,3,H,W] in [0,1] -> one {layer: Gram [C,C]} per image."""
+    features = net(style)
+    grams = {layer: gram_matrix(features[layer]) for layer in layers}  # each [B,C,C]
+    return [{layer: g[i] for layer, g in grams.items()} for i in range(style.shape[0])]

@@ -1,9 +1,0 @@
-"""WikiArt: one HTTP choke point (``client``), one pure parser per route, one listing interface (``routes``)."""
-
-from .client import Client, ClientConfig, HTTPStatusError, NotJsonError, QuotaError, UnreachableError
-from .routes import fetch_artist, fetch_artist_list, fetch_details, list_works
-
-__all__ = [
-    "Client", "ClientConfig", "HTTPStatusError", "NotJsonError", "QuotaError", "UnreachableError",
-    "fetch_artist", "fetch_artist_list", "fetch_details", "list_works",
-]
