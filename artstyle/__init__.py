@@ -14,6 +14,6 @@ except PackageNotFoundError:  # running from a checkout without installing
 
 from artstyle.errors import ArtstyleError  # noqa: E402
 from artstyle.settings import Settings  # noqa: E402
-from artstyle.paint.pipeline import PaintOptions, PaintResult, paint  # noqa: E402  (artstyle.paint is the function)
+from artstyle.paint import PaintOptions, PaintResult, paint  # noqa: E402  (artstyle.paint is the function)
 
 __all__ = ["ArtstyleError", "PaintOptions", "PaintResult", "Settings", "__version__", "paint"]

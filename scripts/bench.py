@@ -73,7 +73,7 @@ def _options(size: int, iterations: int | None, config: str):
 
     "default" is paint's own defaults; with ``iterations`` None, its iteration count too.
     """
-    from artstyle.paint.pipeline import PaintOptions
+    from artstyle.paint import PaintOptions
 
     if config == "default":
         return PaintOptions(size=size) if iterations is None else PaintOptions(size=size, iterations=iterations)
@@ -135,7 +135,7 @@ def measure_steps(size: int, config: str, device: str, warmup: int, steps: int) 
     """(a) and (d) for one size and configuration, in this process."""
     from artstyle.core.device import resolve_device, synchronize
     from artstyle.core.optimize import optimize
-    from artstyle.paint.pipeline import _deterministic
+    from artstyle.core.device import deterministic_kernels
 
     device = resolve_device(device)
     options = _options(size, warmup + steps, config)
@@ -146,7 +146,7 @@ def measure_steps(size: int, config: str, device: str, warmup: int, steps: int) 
         synchronize(device)
         marks.append(time.perf_counter())
 
-    with _deterministic(device, options.cudnn_benchmark):
+    with deterministic_kernels(device, options.cudnn_benchmark):
         optimize(objective, content, options.optimize_config(), seed=0, callback=on_step)
     per_step = (marks[-1] - marks[warmup - 1]) / steps
     return {"size": size, "height": content.shape[2], "width": content.shape[3], "config": config,
@@ -183,7 +183,12 @@ def measure_quality(size: int, config: str, device: str, iterations: int, bar: f
 
     from artstyle.core.device import resolve_device, synchronize
     from artstyle.core.features import load_feature_net
-    from artstyle.paint.pipeline import _colour_maps, _deterministic, _Job, _objective as paint_objective, _run, replace
+    from dataclasses import replace
+
+    from artstyle.core.device import deterministic_kernels
+    from artstyle.paint import Job
+    from artstyle.paint.pipeline import job_objective, paint_together
+    from artstyle.paint.stages import colour_maps
     from artstyle.corpus.sampler import StylePick
     from artstyle.core.speed import upsample
     from artstyle.style.targets import color_stats, image_to_tensor
@@ -194,11 +199,11 @@ def measure_quality(size: int, config: str, device: str, iterations: int, bar: f
     content_image, style_image = _images()
     pick = StylePick("bench-style", None, "style", 1.0, Path("style"), None)
     provider = _BenchTargets(style_image, device)
-    job = _Job(content_image, "bench", "bench", [pick], options, 0, net, None, {}, {})
+    job = Job(content_image, "bench", "bench", [pick], options, 0, net, None, {}, {})
     # The judge: the fp32 full-size objective this run's final scale minimises (colour maps included).
     content = image_to_tensor(content_image, options.size).to(device)
-    recolor, _ = _colour_maps(job, content, provider)
-    judge = paint_objective(job, replace(options, scales=(1.0,)), net, recolor(content), color_stats(content, options.color), provider)
+    recolor, _ = colour_maps(job, content, provider)
+    judge = job_objective(job, replace(options, scales=(1.0,)), net, recolor(content), color_stats(content, options.color), provider)
 
     reached: list[float] = []
     near: list[float] = []  # within NEAR of the bar: where precision, not time, is the limit
@@ -223,8 +228,8 @@ def measure_quality(size: int, config: str, device: str, iterations: int, bar: f
             near.append(t0 - start - excluded[0])
         excluded[0] += time.perf_counter() - t0
 
-    with _deterministic(device, options.cudnn_benchmark):
-        _, result = _run(job, provider, on_step)
+    with deterministic_kernels(device, options.cudnn_benchmark):
+        _, result = paint_together([job], provider, [on_step])[0]
     synchronize(device)
     seconds = time.perf_counter() - start - excluded[0]
     final = evaluate(result.image)  # fp32, full resolution, same weights and targets

@@ -21,7 +21,7 @@ from artstyle.core.device import resolve_device, synchronize
 from artstyle.core.features import load_feature_net
 from artstyle.core.losses import build_objective
 from artstyle.core.optimize import OptimizeConfig, optimize
-from artstyle.paint.pipeline import PaintOptions
+from artstyle.paint import PaintOptions
 from artstyle.style.targets import compute_style_targets
 
 

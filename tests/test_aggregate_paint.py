@@ -11,7 +11,7 @@ import artstyle.style.provider as cached_targets
 from artstyle.corpus.catalog import open_catalog
 from artstyle.errors import UsageError
 from artstyle.core.losses import mean_gram
-from artstyle.paint.pipeline import compute_targets, paint
+from artstyle.paint import compute_targets, paint
 from artstyle.style.residency import shared_lru
 from artstyle.corpus.sampler import parse_works
 from cache_support import register_paintings

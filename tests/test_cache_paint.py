@@ -10,7 +10,7 @@ import pytest
 from artstyle.corpus.catalog import open_catalog
 from artstyle.core.color import lab_stats
 from artstyle.files import load_image
-from artstyle.paint.pipeline import compute_targets, paint
+from artstyle.paint import compute_targets, paint
 from artstyle.style.residency import shared_lru
 from artstyle.style.targets import image_to_tensor
 from cache_support import register_paintings

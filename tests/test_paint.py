@@ -11,7 +11,7 @@ from artstyle.core.color import lab_stats, rgb_to_yiq
 from artstyle.errors import UsageError
 from artstyle.core.features import DEFAULT_STYLE_LAYERS, load_feature_net
 from artstyle.files import load_image, sha256_file
-from artstyle.paint.pipeline import PaintOptions, paint
+from artstyle.paint import PaintOptions, paint
 from artstyle.paint.provenance import read_png_record
 from artstyle.settings import Settings
 from artstyle.style.targets import compute_style_targets, image_to_tensor
@@ -155,7 +155,7 @@ def test_options_validate_once():
 
 
 def test_target_provider_hook_is_used_for_every_work(settings):
-    from artstyle.paint.pipeline import compute_targets
+    from artstyle.paint import compute_targets
 
     seen = []
 

@@ -125,18 +125,6 @@ def test_like_and_blend_are_exclusive_and_works_positive(corpus, home):
         pick_works(db, home, like=["picasso"], works=0)
 
 
-def test_default_fetch_without_the_corpus_module_says_how_to_add(monkeypatch, settings):
-    import sys
-
-    from artstyle.paint.pipeline import default_fetch
-
-    monkeypatch.setitem(sys.modules, "artstyle.corpus.collection", None)  # as before the corpus module exists
-    with pytest.raises(NotFoundError) as info:
-        default_fetch(settings)("rembrandt")
-    assert info.value.message == "no artist 'rembrandt' in the catalog"
-    assert "artstyle corpus add rembrandt" in info.value.hint
-
-
 def test_blend_with_an_unknown_entry_offline_is_not_found(corpus, home):
     db, _ = corpus
     with pytest.raises(NotFoundError, match="no artist 'local-ffffffffffffffff' in the catalog"):

@@ -14,7 +14,7 @@ from PIL import Image
 from artstyle.errors import UsageError
 from artstyle.core.features import load_feature_net
 from artstyle.core.losses import build_objective
-from artstyle.paint.pipeline import PaintOptions, paint
+from artstyle.paint import PaintOptions, paint
 from artstyle.core.speed import FastNet, Precision, bf16_supported, check_scales, fast_net, split_iterations, upsample
 from artstyle.style.targets import compute_style_targets
 

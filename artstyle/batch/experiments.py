@@ -28,7 +28,9 @@ from artstyle.errors import UsageError
 from artstyle.core.features import DEFAULT_STYLE_LAYERS, check_layers
 from artstyle.files import atomic_write_json, save_image
 from artstyle.core.optimize import Step
-from artstyle.paint.pipeline import PaintOptions, _options, paint
+from artstyle.paint import PaintOptions
+from artstyle.paint import paint
+from artstyle.paint import StyleRequest
 from artstyle.corpus.sampler import Filters, pick_works
 from artstyle.settings import Settings
 from artstyle.style.targets import tensor_to_image
@@ -183,7 +185,7 @@ def run_sweep(
     points: Sequence[SweepPoint],
     *,
     out_dir: Path,
-    request: dict,
+    request: StyleRequest | None,
     seed: int = 0,
     options: PaintOptions | None = None,
     settings: Settings | None = None,
@@ -199,10 +201,10 @@ def run_sweep(
     for index, point in enumerate(points):
         if on_point is not None:
             on_point(index, point)
-        paint_keys = {k: v for k, v in point.overrides.items() if k in ("blend", "like", "style_images")}
-        opts = _options(base, {k: v for k, v in point.overrides.items() if k not in paint_keys})
+        opts = base.with_overrides(**{k: v for k, v in point.overrides.items() if k != "blend"})
         output = out_dir / f"{index:02d}-{_slug(point.label)}.png"
-        result = paint(content, **{**request, **paint_keys}, options=opts, settings=settings, seed=seed,
+        point_request = StyleRequest("blend", point.overrides["blend"]) if "blend" in point.overrides else request
+        result = paint(content, request=point_request, options=opts, settings=settings, seed=seed,
                        output=output, force=True, callback=callback, offline=True)
         images.append(result.image)
         records.append(_point_record(point, result))
@@ -231,7 +233,7 @@ def run_snapshots(
     at: Sequence[int],
     *,
     out_dir: Path,
-    request: dict,
+    request: StyleRequest,
     seed: int = 0,
     options: PaintOptions | None = None,
     settings: Settings | None = None,
@@ -244,7 +246,7 @@ def run_snapshots(
     photo's colours are put back; the last cell is the finished painting).
     """
     at = check_snapshots(at)
-    opts = _options(options, {"iterations": at[-1], "tolerance": 0.0})
+    opts = (options or PaintOptions()).with_overrides(iterations=at[-1], tolerance=0.0)
     kept: dict[int, Image.Image] = {}
 
     def on_step(step: Step) -> None:
@@ -254,7 +256,7 @@ def run_snapshots(
             callback(step)
 
     out_dir = Path(out_dir)
-    result = paint(content, **request, options=opts, settings=settings or Settings.from_env(), seed=seed,
+    result = paint(content, request=request, options=opts, settings=settings or Settings.from_env(), seed=seed,
                    output=out_dir / f"iter-{at[-1]:04d}-final.png", force=True, callback=on_step, offline=True)
     points = [SweepPoint(f"iteration {i}", {"iteration": i}) for i in at]
     images = [kept[i] for i in at[:-1]] + [result.image]

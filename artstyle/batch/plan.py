@@ -27,11 +27,11 @@ from typing import Iterable, Sequence
 
 from artstyle.errors import InputError, UsageError
 from artstyle.files import IMAGE_SUFFIXES, sha256_file
+from artstyle.paint.request import StyleRequest
 
 log = logging.getLogger(__name__)
 
 GLOB_CHARS = set("*?[")
-REQUEST_KINDS = ("like", "blend", "work", "image")
 SEED_SPACE = 2**31 - 1  # seeds stay positive 32-bit ints, valid for torch and random
 
 
@@ -103,31 +103,6 @@ def expand_inputs(specs: Iterable[str | Path]) -> list[Path]:
         raise UsageError("no inputs given", hint="name a folder, a glob, a list file or image files")
     unique = {p.resolve(): None for spec in specs for p in _expand_one(spec)}
     return sorted(unique)
-
-
-@dataclass(frozen=True)
-class StyleRequest:
-    """One way to choose the style of a painting: ``like`` an artist, a ``blend``, a ``work`` id or an ``image``."""
-
-    kind: str
-    value: str
-
-    def __post_init__(self) -> None:
-        if self.kind not in REQUEST_KINDS:
-            raise UsageError(f"unknown style request kind {self.kind!r}", hint=f"use one of: {', '.join(REQUEST_KINDS)}")
-        if not str(self.value).strip():
-            raise UsageError(f"empty --{self.kind.replace('image', 'style-image')} value", hint="give an artist, blend, work id or image")
-
-    def as_dict(self) -> dict:
-        return {"kind": self.kind, "value": self.value}
-
-    @property
-    def label(self) -> str:
-        return Path(self.value).name if self.kind == "image" else self.value
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "StyleRequest":
-        return cls(kind=data["kind"], value=data["value"])
 
 
 def style_requests(

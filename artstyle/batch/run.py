@@ -38,14 +38,16 @@ import sqlite_utils
 
 from artstyle.corpus import catalog
 from artstyle.batch import manifest
-from artstyle.batch.plan import Job, StyleRequest, batch_id, expand_inputs, hash_photos, plan_jobs, style_requests
+from artstyle.batch.plan import Job, batch_id, expand_inputs, hash_photos, plan_jobs, style_requests
 from artstyle.style.provider import CachedTargets
 from artstyle.core.device import resolve_device
 from artstyle.errors import UsageError
 from artstyle.batch.gallery import Entry, Work, write_gallery
 from artstyle.files import load_image
 from artstyle.core.optimize import Step
-from artstyle.paint.pipeline import PaintOptions, PaintResult, _options, batch_key, compute_targets, prepare, run_jobs
+from artstyle.paint import PaintOptions
+from artstyle.paint import PaintResult, batch_key, compute_targets, prepare, run_jobs
+from artstyle.paint import StyleRequest
 from artstyle.paint.provenance import record_run, sidecar_path, write_outputs
 from artstyle.settings import Settings
 from artstyle.core.speed import auto_batch_size
@@ -66,18 +68,6 @@ class BatchReport:
     failed: list[dict] = field(default_factory=list)  # jobs rows (input_path, request, reason...)
     gallery: Path | None = None
     contact_sheet: Path | None = None
-
-
-def _paint_request(db: sqlite_utils.Database, request: StyleRequest) -> dict:
-    """paint() keywords for one request; a ``work`` request is a one-entry blend of that work id."""
-    if request.kind == "like":
-        return {"like": [request.value]}
-    if request.kind == "blend":
-        return {"blend": request.value}
-    if request.kind == "work":
-        catalog.get_work(db, request.value)  # a clear NotFoundError for a wrong id, not an artist lookup
-        return {"blend": f"{request.value}=1"}
-    return {"style_images": [request.value]}
 
 
 def _slug(text: str) -> str:
@@ -101,7 +91,7 @@ def _finish_job(db: sqlite_utils.Database, job: dict, output: Path, record: dict
 def _prepare_job(db, settings: Settings, job: dict, opts: PaintOptions, offline: bool):
     """The job's validated paint request with its works drawn (paint.prepare), not yet painted."""
     request = StyleRequest.from_dict(job["request"])
-    return prepare(job["input_path"], **_paint_request(db, request), options=opts, settings=settings, seed=job["seed"], offline=offline)
+    return prepare(job["input_path"], request=request, options=opts, settings=settings, seed=job["seed"], offline=offline)
 
 
 def _write_job(db, job: dict, out_dir: Path, result: PaintResult, losses: list[float]) -> None:
@@ -235,7 +225,7 @@ def run_batch(
     ``failed``), and ``callback(step)`` on every optimisation step.
     """
     settings = settings or Settings.from_env()
-    opts = _options(options, option_overrides)
+    opts = (options or PaintOptions()).with_overrides(**option_overrides)
     if batch_size is not None and batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, not {batch_size}", hint="use e.g. --batch-size 4, or leave it out to choose by device")
     out_dir = Path(out_dir)

@@ -15,7 +15,7 @@ import typer
 from rich.progress import TextColumn
 
 from artstyle.batch.run import run_batch
-from artstyle.paint.pipeline import PaintOptions
+from artstyle.paint import PaintOptions
 from artstyle.cli.common import note, progress, settings_of, stdout
 from artstyle.cli.paint_flags import with_paint_flags
 

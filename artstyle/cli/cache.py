@@ -17,7 +17,7 @@ from artstyle.style.provider import build_cache
 from artstyle.corpus.catalog import open_catalog
 from artstyle.core.device import resolve_device
 from artstyle.core.features import Pooling, check_layers, load_feature_net
-from artstyle.paint.pipeline import PaintOptions
+from artstyle.paint import PaintOptions
 from artstyle.style.targets import TargetConfig
 from artstyle.cli.common import note, print_json, progress, settings_of
 

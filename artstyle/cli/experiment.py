@@ -15,7 +15,8 @@ from typing import Annotated, Iterator, Optional
 import typer
 
 from artstyle.batch import experiments as ex
-from artstyle.paint.pipeline import PaintOptions
+from artstyle.paint import PaintOptions
+from artstyle.paint import StyleRequest
 from artstyle.settings import Settings
 from artstyle.cli.common import progress, settings_of, stdout
 from artstyle.cli.paint_flags import with_paint_flags
@@ -30,14 +31,8 @@ StyleImage = Annotated[Optional[Path], typer.Option("--style-image", help="An ex
 Seed = Annotated[int, typer.Option(help="One seed for every cell, so only the swept value changes.")]
 
 
-def _request(like: str | None, blend: str | None, style_image: Path | None) -> dict:
-    given = {k: v for k, v in (("like", like), ("blend", blend), ("style_images", style_image)) if v}
-    if len(given) != 1:
-        from artstyle.errors import UsageError
-
-        raise UsageError("give exactly one of --like, --blend or --style-image", hint="e.g. --like pablo-picasso")
-    key, value = next(iter(given.items()))
-    return {key: [value] if key == "like" else [str(value)] if key == "style_images" else value}
+def _request(like: str | None, blend: str | None, style_image: Path | None) -> StyleRequest:
+    return StyleRequest.from_keywords(like or (), blend, [style_image] if style_image else ())
 
 
 def _out(out: Path | None, photo: Path, kind: str) -> Path:
@@ -86,7 +81,7 @@ def blend_command(
     ex.blend_weights(len(names), steps)  # check --targets and --steps before touching the catalog
     fixed = ex.resolve_targets(settings_of(ctx), names, seed)
     points = ex.blend_sweep([f["work"] for f in fixed], steps, names)
-    _sweep(ctx, "blend", photo, points, out, {}, seed, options, extra={"targets": fixed})
+    _sweep(ctx, "blend", photo, points, out, None, seed, options, extra={"targets": fixed})
 
 
 @app.command("ratio")

@@ -14,7 +14,7 @@ import typer
 from rich.progress import ProgressColumn, TextColumn
 from rich.text import Text
 
-from artstyle.paint.pipeline import PaintOptions, default_fetch, paint
+from artstyle.paint import PaintOptions, default_fetch, paint
 from artstyle.corpus.sampler import StylePick, parse_works
 from artstyle.cli.common import note, progress, settings_of, stdout
 from artstyle.cli.paint_flags import OUTPUT, with_paint_flags

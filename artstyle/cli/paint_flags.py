@@ -20,7 +20,7 @@ import typer
 from artstyle.core.color import ColorMode
 from artstyle.core.features import Pooling
 from artstyle.core.optimize import Init, OptimizerChoice
-from artstyle.paint.pipeline import PaintOptions
+from artstyle.paint import PaintOptions
 from artstyle.core.speed import Precision, check_scales
 
 DEFAULTS = {f.name: f.default for f in dataclasses.fields(PaintOptions)}

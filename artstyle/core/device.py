@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 import torch
 
 from artstyle.errors import UsageError
@@ -33,3 +36,19 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
     elif device.type == "mps":
         torch.mps.synchronize()
+
+
+@contextlib.contextmanager
+def deterministic_kernels(device: torch.device, benchmark: bool = False) -> Iterator[None]:
+    """cuDNN's fastest kernels are not reproducible: deterministic ones while painting, unless
+    ``benchmark`` (``cudnn_benchmark``) trades bitwise reproducibility for autotuned speed.
+    CPU runs are unaffected (and stay bitwise reproducible)."""
+    if device.type != "cuda":
+        yield
+        return
+    saved = torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark
+    torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = not benchmark, benchmark
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = saved

@@ -1,5 +1,16 @@
-"""One painting request end to end: options, style request, pipeline, provenance."""
+"""One painting request end to end: options, style request, pipeline, output and provenance.
 
-from artstyle.paint.pipeline import PaintOptions, PaintResult, paint
+``from artstyle.paint import paint, PaintOptions, StyleRequest`` is the public
+face; ``prepare`` and ``run_jobs`` split a request into its cheap, validated
+part (a :class:`Job`) and the painting itself, which is how ``batch`` paints
+several jobs as one batch tensor.
+"""
 
-__all__ = ["PaintOptions", "PaintResult", "paint"]
+from artstyle.paint.options import PaintOptions, parse_weights
+from artstyle.paint.pipeline import Job, PaintResult, TargetProvider, batch_key, compute_targets, paint, prepare, run_jobs
+from artstyle.paint.request import StyleRequest, default_fetch
+
+__all__ = [
+    "Job", "PaintOptions", "PaintResult", "StyleRequest", "TargetProvider", "batch_key", "compute_targets",
+    "default_fetch", "paint", "parse_weights", "prepare", "run_jobs",
+]
