@@ -75,9 +75,9 @@ def test_a_hit_reads_no_image(home, corpus):
 
 
 def _weights_file(tmp_path):
-    from artstyle.core.features import _random_state
+    from artstyle.core.features import random_state
 
-    state = {k: v * 1.01 for k, v in _random_state().items()}
+    state = {k: v * 1.01 for k, v in random_state().items()}
     path = tmp_path / "vgg.pth"
     torch.save(state, path)
     return str(path)

@@ -53,9 +53,9 @@ def test_random_weights_are_deterministic_and_identified():
     assert net.random_weights
     assert load_feature_net("random", LAYERS) is net  # memoised per process
     torch.manual_seed(123)  # the global RNG does not change the weights
-    from artstyle.core.features import _random_state
+    from artstyle.core.features import random_state
 
-    assert state_dict_hash(_random_state()) == net.weights_identity.split(":")[-1]
+    assert state_dict_hash(random_state()) == net.weights_identity.split(":")[-1]
 
 
 def test_imagenet_normalisation_is_inside():
@@ -79,9 +79,9 @@ def test_avg_pooling_swaps_every_pool():
 
 def test_state_dict_file_loads_and_matches_random(tmp_path):
     net = load_feature_net("random", ["relu3_1"])
-    from artstyle.core.features import _random_state
+    from artstyle.core.features import random_state
 
-    full = {f"features.{k}": v for k, v in _random_state().items()}
+    full = {f"features.{k}": v for k, v in random_state().items()}
     full["classifier.0.weight"] = torch.zeros(2, 2)  # a whole-model state dict is fine
     path = tmp_path / "vgg.pth"
     torch.save(full, path)
@@ -93,9 +93,9 @@ def test_state_dict_file_loads_and_matches_random(tmp_path):
 
 
 def test_mismatched_state_dict_is_a_weights_error(tmp_path):
-    from artstyle.core.features import _random_state
+    from artstyle.core.features import random_state
 
-    state = _random_state()
+    state = random_state()
     state["0.weight"] = torch.zeros(3, 3, 3, 3)
     path = tmp_path / "bad.pth"
     torch.save(state, path)
@@ -117,8 +117,7 @@ def test_torchvision_weights_offline_say_how_to_supply_a_file(tmp_path, monkeypa
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))  # empty hub cache; no internet here
     from artstyle.core import features
 
-    features._load_state.cache_clear()
-    features._cached_net.cache_clear()
+    features.forget_loaded_weights()
     try:
         net = load_feature_net("torchvision", ["relu1_1"])
     except WeightsError as exc:
@@ -146,8 +145,7 @@ def _hub_with_checkpoint(tmp_path, monkeypatch) -> dict:
     torch.manual_seed(0)
     full = vgg19().state_dict()
     torch.save(full, checkpoints / "vgg19-dcbb9e9d.pth")
-    features._load_state.cache_clear()
-    features._cached_net.cache_clear()
+    features.forget_loaded_weights()
     return {k[len("features."):]: v for k, v in full.items() if k.startswith("features.")}
 
 
@@ -164,12 +162,11 @@ def test_torchvision_weights_keep_a_features_only_copy_that_later_runs_load(tmp_
 
     expected = _hub_with_checkpoint(tmp_path, monkeypatch)
     first = load_feature_net("torchvision", ["relu1_1", "relu5_1"])
-    copy = features._features_copy()
+    copy = features.features_copy_path()
     assert copy.is_file() and copy.stat().st_size < 0.2 * (copy.parent / "vgg19-dcbb9e9d.pth").stat().st_size
     assert first.weights_identity == "torchvision:IMAGENET1K_V1:dcbb9e9d"
 
-    features._load_state.cache_clear()
-    features._cached_net.cache_clear()
+    features.forget_loaded_weights()
     monkeypatch.setattr("torchvision.models.VGG19_Weights", None)  # the copy must do without torchvision
     second = load_feature_net("torchvision", ["relu1_1", "relu5_1"])
     assert second.weights_identity == first.weights_identity
@@ -187,16 +184,15 @@ def test_a_damaged_or_foreign_features_copy_is_rebuilt(tmp_path, monkeypatch, da
 
     expected = _hub_with_checkpoint(tmp_path, monkeypatch)
     load_feature_net("torchvision", ["relu1_1"])
-    copy = features._features_copy()
+    copy = features.features_copy_path()
     if damage == "truncate":
         copy.write_bytes(copy.read_bytes()[:1000])
     else:  # a sound file, but of other weights under the right identity
         other = {k: torch.zeros_like(v) for k, v in expected.items()}
         save_file(other, str(copy), metadata={"identity": "torchvision:IMAGENET1K_V1:dcbb9e9d", "state_hash": "0" * 16})
-    features._load_state.cache_clear()
-    features._cached_net.cache_clear()
+    features.forget_loaded_weights()
     net = load_feature_net("torchvision", ["relu1_1"])
     torch.testing.assert_close(net.body.state_dict()["0.weight"], expected["0.weight"], rtol=0, atol=0)
-    state, _ = features._load_state("torchvision", ())
-    assert features._load_features_copy(copy, "torchvision:IMAGENET1K_V1:dcbb9e9d") is not None  # rewritten sound
+    state, _ = features.load_state("torchvision", ())
+    assert features.load_features_copy(copy, "torchvision:IMAGENET1K_V1:dcbb9e9d") is not None  # rewritten sound
     assert state_dict_hash(state) == state_dict_hash(expected)

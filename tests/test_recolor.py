@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 
 from artstyle.core.color import lab_stats, match_lab_stats
-from artstyle.core.recolor import from_palette, lab_affine, mixture_stats, to_palette
+from artstyle.core.color import lab_affine
+from artstyle.core.recolor import from_palette, mixture_stats, to_palette
 
 
 def image(seed, lo=0.2, hi=0.8, shape=(1, 3, 24, 32)):

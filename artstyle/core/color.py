@@ -27,6 +27,7 @@ import torch
 from torch import Tensor
 
 LMS_FLOOR = 1e-3
+EPS = 1e-8  # keeps a flat channel's zero deviation from dividing
 
 _RGB_TO_LMS = torch.tensor(
     [[0.3811, 0.5783, 0.0402], [0.1967, 0.7244, 0.0782], [0.0241, 0.1288, 0.8444]], dtype=torch.float64
@@ -71,24 +72,24 @@ def lab_stats(images: Tensor) -> Tensor:
     return torch.stack([lab.mean(-1), lab.std(-1, unbiased=False)], dim=1)
 
 
-def match_lab_stats(images: Tensor, stats: Tensor, clip: bool = True) -> Tensor:
-    """Shift and scale each lαβ channel of ``images`` [B,3,H,W] to ``stats`` [B or 1,2,3]."""
-    lab = rgb_to_lab(images)
-    own = lab_stats(images)
-    mean_s, std_s = own[:, 0, :, None, None], own[:, 1, :, None, None]  # [B,3,1,1]
-    mean_t, std_t = stats[:, 0, :, None, None].to(lab), stats[:, 1, :, None, None].to(lab)
-    rgb = lab_to_rgb((lab - mean_s) / (std_s + 1e-8) * std_t + mean_t)
+def lab_affine(images: Tensor, source: Tensor, target: Tensor, clip: bool = True) -> Tensor:
+    """The one per-channel lαβ map (Reinhard et al. 2001): statistics ``source`` to ``target``.
+
+    ``T(x) = (x − μ_s) / σ_s · σ_t + μ_t`` on RGB [B,3,H,W], statistics each
+    [B or 1,2,3]. With the image's own statistics as ``source`` it is colour
+    transfer; with the two swapped it is the exact inverse (``--color
+    reinhard-inverse``, :mod:`artstyle.core.recolor`).
+    """
+    lab = rgb_to_lab(images)  # [B,3,H,W]
+    mean_s, std_s = source[:, 0, :, None, None].to(lab), source[:, 1, :, None, None].to(lab)
+    mean_t, std_t = target[:, 0, :, None, None].to(lab), target[:, 1, :, None, None].to(lab)
+    rgb = lab_to_rgb((lab - mean_s) / (std_s + EPS) * std_t + mean_t)
     return rgb.clamp(0, 1) if clip else rgb
 
 
-def reinhard_transfer(source: Tensor, target: Tensor, clip: bool = True) -> Tensor:
-    """``source`` [B,3,H,W] recoloured to the lαβ statistics of ``target`` [B or 1,3,H',W']."""
-    return match_lab_stats(source, lab_stats(target), clip=clip)
-
-
-def reinhard_inverse(images: Tensor, original_stats: Tensor, clip: bool = True) -> Tensor:
-    """Map recoloured images back to the statistics they had (``lab_stats`` taken before transfer)."""
-    return match_lab_stats(images, original_stats, clip=clip)
+def match_lab_stats(images: Tensor, stats: Tensor, clip: bool = True) -> Tensor:
+    """Shift and scale each lαβ channel of ``images`` [B,3,H,W] to ``stats`` [B or 1,2,3]."""
+    return lab_affine(images, lab_stats(images), stats, clip=clip)
 
 
 def rgb_to_yiq(images: Tensor) -> Tensor:

@@ -106,7 +106,7 @@ def state_dict_hash(state: dict[str, Tensor]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _random_state(seed: int = RANDOM_SEED) -> dict[str, Tensor]:
+def random_state(seed: int = RANDOM_SEED) -> dict[str, Tensor]:
     """He-initialised conv weights (as torchvision initialises VGG), from a private generator."""
     generator = torch.Generator().manual_seed(seed)
     state = {}
@@ -135,11 +135,11 @@ def _torchvision_state() -> tuple[dict[str, Tensor], str]:
 
     torchvision's file (548 MB, mostly the classifier) is downloaded once into the
     torch hub cache and hash-checked on download; its 80 MB ``features`` part is then
-    kept beside it (:func:`_features_copy`), so later runs load only what they use.
+    kept beside it (:func:`features_copy_path`), so later runs load only what they use.
     """
     identity = f"torchvision:IMAGENET1K_V1:{Path(VGG19_URL).stem.rsplit('-', 1)[-1]}"  # the sha256 prefix in the name
-    copy = _features_copy()
-    state = _load_features_copy(copy, identity)
+    copy = features_copy_path()
+    state = load_features_copy(copy, identity)
     if state is not None:
         return state, identity
     from torchvision.models import VGG19_Weights
@@ -154,12 +154,12 @@ def _torchvision_state() -> tuple[dict[str, Tensor], str]:
     return state, identity
 
 
-def _features_copy() -> Path:
+def features_copy_path() -> Path:
     """Where the features-only copy of torchvision's weights lives: beside torchvision's file."""
     return Path(torch.hub.get_dir()) / "checkpoints" / f"{Path(VGG19_URL).stem}.features.safetensors"
 
 
-def _load_features_copy(path: Path, identity: str) -> dict[str, Tensor] | None:
+def load_features_copy(path: Path, identity: str) -> dict[str, Tensor] | None:
     """The copy's tensors if it is there, made from these weights and intact (its hash matches); else None."""
     if not path.is_file():
         return None
@@ -230,9 +230,9 @@ def _file_state(path: Path) -> tuple[dict[str, Tensor], str]:
 
 
 @functools.lru_cache(maxsize=4)
-def _load_state(weights: str, stamp: tuple) -> tuple[dict[str, Tensor], str]:
+def load_state(weights: str, stamp: tuple) -> tuple[dict[str, Tensor], str]:
     if weights == "random":
-        state = _random_state()
+        state = random_state()
         return state, f"random:seed{RANDOM_SEED}:{state_dict_hash(state)}"
     if weights == "torchvision":
         return _torchvision_state()
@@ -299,7 +299,7 @@ class FeatureNet(nn.Module):
 
 @functools.lru_cache(maxsize=8)
 def _cached_net(weights: str, stamp: tuple, layers: tuple[str, ...], pooling: Pooling, device: str) -> FeatureNet:
-    state, identity = _load_state(weights, stamp)
+    state, identity = load_state(weights, stamp)
     return FeatureNet(state, layers, pooling, identity).to(device)
 
 
@@ -314,3 +314,10 @@ def load_feature_net(
     weights = str(weights)
     layers = check_layers(tuple(layers))
     return _cached_net(weights, _file_stamp(weights), layers, Pooling(pooling), str(torch.device(device)))
+
+
+def forget_loaded_weights() -> None:
+    """Drop the per-process memo of weights and nets, so the next load reads the files again
+    (after the torch hub cache or a weights file was replaced behind a running process)."""
+    load_state.cache_clear()
+    _cached_net.cache_clear()

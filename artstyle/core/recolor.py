@@ -26,18 +26,7 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor
 
-from artstyle.core.color import lab_stats, lab_to_rgb, rgb_to_lab
-
-EPS = 1e-8
-
-
-def lab_affine(images: Tensor, source: Tensor, target: Tensor, clip: bool = True) -> Tensor:
-    """Per-channel lαβ map taking statistics ``source`` to ``target`` (each [B or 1,2,3]) on RGB [B,3,H,W]."""
-    lab = rgb_to_lab(images)  # [B,3,H,W]
-    mean_s, std_s = source[:, 0, :, None, None].to(lab), source[:, 1, :, None, None].to(lab)
-    mean_t, std_t = target[:, 0, :, None, None].to(lab), target[:, 1, :, None, None].to(lab)
-    rgb = lab_to_rgb((lab - mean_s) / (std_s + EPS) * std_t + mean_t)
-    return rgb.clamp(0, 1) if clip else rgb
+from artstyle.core.color import lab_affine, lab_stats
 
 
 def mixture_stats(stats: Sequence[Tensor], weights: Sequence[float]) -> Tensor:
