@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-import artstyle.style.provider as cached_targets
+import artstyle.style.sources as cached_targets
 from artstyle.corpus.catalog import open_catalog
 from artstyle.errors import UsageError
 from artstyle.core.losses import mean_gram

@@ -1,6 +1,6 @@
 """``artstyle cache``: build, list, verify and clear precomputed style targets.
 
-Each command opens the catalog, calls one function of :mod:`artstyle.style.cache`
+Each command opens the catalog, calls one function of :mod:`artstyle.style.maintenance` or :mod:`artstyle.style.build`
 and renders its result; results go to stdout, progress and notes to stderr.
 """
 
@@ -11,14 +11,15 @@ from typing import Annotated, Optional
 
 import typer
 
-from artstyle.style.cache import StyleCache, clear_cache, list_entries, verify_cache
+from artstyle.style.build import build_cache
+from artstyle.style.cache import StyleCache
+from artstyle.style.config import TargetConfig
 from artstyle.style.entries import StoreOptions
-from artstyle.style.provider import build_cache
+from artstyle.style.maintenance import clear_cache, list_entries, verify_cache
 from artstyle.corpus.catalog import open_catalog
 from artstyle.core.device import resolve_device
 from artstyle.core.features import Pooling, check_layers, load_feature_net
 from artstyle.paint.pipeline import PaintOptions
-from artstyle.style.targets import TargetConfig
 from artstyle.cli.common import note, print_json, progress, settings_of
 
 app = typer.Typer(help="Precomputed style targets (Gram matrices): build, list, verify, clear.", no_args_is_help=True)

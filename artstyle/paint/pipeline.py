@@ -41,7 +41,8 @@ from artstyle.settings import Settings
 from artstyle.style.provider import CachedTargets, palette_of
 from artstyle.core.recolor import inverse_maps, mixture_stats, to_palette
 from artstyle.core.speed import Precision, check_scales, fast_net, split_iterations, upsample
-from artstyle.style.targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
+from artstyle.style.config import TargetConfig
+from artstyle.style.targets import color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
 
 log = logging.getLogger(__name__)
 TargetProvider = Callable[[StylePick, TargetConfig, "Tensor | None", FeatureNet], dict[str, Tensor]]
