@@ -54,6 +54,6 @@ def test_compute_style_targets_gives_one_dict_of_grams_per_image():
 
 
 def test_config_as_dict_is_plain():
-    data = TargetConfig(weights_identity="random:seed0:x").as_dict()
+    data = TargetConfig(weights_identity="random:seed0:x", color=ColorMode.reinhard).as_dict()
     assert data["pooling"] == "max" and data["color"] == "reinhard" and data["layers"][0] == "relu1_1"
     assert data["effective_size"] == 512 and data["preprocess_version"] == 1

@@ -38,11 +38,11 @@ from artstyle.core.optimize import Init, OptimizeConfig, OptimizeResult, Optimiz
 from artstyle.paint.provenance import library_versions, record_run, sidecar_path, trace_summary, write_outputs
 from artstyle.corpus.sampler import FETCH_LIMIT, FetchHook, Filters, StylePick, pick_works
 from artstyle.settings import Settings
-from artstyle.style.provider import CachedTargets, palette_of
+from artstyle.style.provider import CachedTargets, UncachedTargets, palette_of
 from artstyle.core.recolor import inverse_maps, mixture_stats, to_palette
 from artstyle.core.speed import Precision, check_scales, fast_net, split_iterations, upsample
 from artstyle.style.config import TargetConfig
-from artstyle.style.targets import color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
+from artstyle.style.targets import color_stats, image_to_tensor, tensor_to_image
 
 log = logging.getLogger(__name__)
 TargetProvider = Callable[[StylePick, TargetConfig, "Tensor | None", FeatureNet], dict[str, Tensor]]
@@ -217,9 +217,8 @@ def _explicit_picks(style_images: Sequence[Path | str], style_weights: Sequence[
 
 
 def compute_targets(pick: StylePick, config: TargetConfig, stats: Tensor | None, net: FeatureNet) -> dict[str, Tensor]:
-    """The default target provider: load, preprocess and compute one work's Grams (no cache)."""
-    style = prepare_style(load_image(pick.path), config, stats, device=stats.device if stats is not None else _device_of(net))
-    return compute_style_targets(net, style.to(_device_of(net)), config.layers)[0]
+    """The uncached target provider as a function (``style.provider.UncachedTargets``)."""
+    return UncachedTargets()(pick, config, stats, net)
 
 
 def _device_of(net: FeatureNet) -> torch.device:

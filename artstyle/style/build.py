@@ -5,7 +5,9 @@ which ``--color none`` and the default ``--color reinhard-inverse`` read), so a
 build stores, per downloaded work, its own-palette Gram matrices (Gatys et al.
 2015) and its lαβ palette, batching works whose prepared images have the same
 size through the network; with ``aggregate``, each artist's mean entry too
-(Mu & Francl 2015). Its own module because it is the one bulk writer: it
+(Mu & Francl 2015). :func:`build` is the whole command given the settings
+(catalog, device, feature net); :func:`build_cache` the same on a net, catalog
+and cache the caller already holds. Its own module because it is the one bulk writer: it
 resolves artists in the catalog, skips intact entries and keeps the device
 LRU out of it, none of which a single request needs.
 """
@@ -20,12 +22,15 @@ from typing import Callable, Sequence
 import sqlite_utils
 import torch
 
-from artstyle.corpus.catalog import query_works, resolve_artist
-from artstyle.core.features import FeatureNet
+from artstyle.core.device import resolve_device
+from artstyle.core.features import DEFAULT_STYLE_LAYERS, FeatureNet, Pooling, check_layers, load_feature_net
+from artstyle.corpus.catalog import open_catalog, query_works, resolve_artist
 from artstyle.errors import InputError, NotFoundError
+from artstyle.settings import Settings
 from artstyle.style.aggregates import artist_aggregate
 from artstyle.style.cache import KIND_PALETTE, KIND_WORK, StyleCache
 from artstyle.style.config import TargetConfig
+from artstyle.style.entries import StoreOptions
 from artstyle.style.sources import StyleSource, grouped_style_targets, own_palette
 from artstyle.style.targets import prepare_style
 
@@ -131,3 +136,37 @@ def _build_chunk(net, cache, sources, config, batch_size, report, on_work) -> No
         report.built += 1
         if on_work:
             on_work(source, "built")
+
+
+def build(
+    settings: Settings,
+    artists: Sequence[str],
+    *,
+    size: int = TargetConfig.style_size,
+    style_scale: float = TargetConfig.style_scale,
+    layers: Sequence[str] = DEFAULT_STYLE_LAYERS,
+    pooling: Pooling | str = Pooling.max,
+    fp16: bool = False,
+    triangle: bool = False,
+    aggregate: bool = False,
+    batch_size: int | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_work: Callable[[StyleSource, str], None] | None = None,
+) -> BuildReport:
+    """``artstyle cache build``: the catalog, device and feature net of ``settings``, then :func:`build_cache`.
+
+    ``size`` × ``style_scale`` is the style size (as ``paint --size`` and
+    ``--style-scale``); ``fp16`` and ``triangle`` say how entries are stored
+    (:class:`~artstyle.style.entries.StoreOptions`). A missing catalog, an
+    unknown layer or an unknown artist raises before any work is done.
+    """
+    db = open_catalog(settings.catalog_path, create=False)
+    try:
+        device = resolve_device(settings.device)
+        config = TargetConfig(layers=check_layers(tuple(layers)), style_size=size, style_scale=style_scale, pooling=Pooling(pooling))
+        net = load_feature_net(settings.weights, config.layers, config.pooling, device)
+        cache = StyleCache(settings.home, db, device, options=StoreOptions(fp16=fp16, triangle=triangle))
+        return build_cache(net, db, cache, artists, config, batch_size=batch_size, aggregate=aggregate,
+                           on_start=on_start, on_work=on_work)
+    finally:
+        db.conn.close()

@@ -52,7 +52,7 @@ class TargetConfig:
     pooling: Pooling = Pooling.max
     style_size: int = 512  # longest side in pixels before style_scale
     style_scale: float = 1.0
-    color: ColorMode = ColorMode.reinhard
+    color: ColorMode = ColorMode.reinhard_inverse  # the product default (PaintOptions.color reads it)
     weights_identity: str = ""
     preprocess_version: int = PREPROCESS_VERSION
 
