@@ -34,16 +34,19 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the test helper that registers the shared paintings
 
-from artstyle.style.cache import StyleCache, clear_cache  # noqa: E402
+from artstyle.style.build import artist_sources, build_cache  # noqa: E402
+from artstyle.style.cache import StyleCache  # noqa: E402
+from artstyle.style.config import TargetConfig  # noqa: E402
 from artstyle.style.entries import StoreOptions, entry_path  # noqa: E402
-from artstyle.style.provider import artist_sources, build_cache, cached_style_targets, target_spec  # noqa: E402
+from artstyle.style.maintenance import clear_cache  # noqa: E402
+from artstyle.style.sources import cached_style_targets  # noqa: E402
 from artstyle.corpus.catalog import open_catalog  # noqa: E402
 from artstyle.core.color import ColorMode  # noqa: E402
 from artstyle.core.device import resolve_device, synchronize  # noqa: E402
 from artstyle.core.features import load_feature_net  # noqa: E402
 from artstyle.files import load_image  # noqa: E402
 from artstyle.style.residency import DeviceLRU  # noqa: E402
-from artstyle.style.targets import TargetConfig, compute_style_targets, prepare_style  # noqa: E402
+from artstyle.style.targets import compute_style_targets, prepare_style  # noqa: E402
 from cache_support import register_paintings  # noqa: E402
 
 
@@ -101,7 +104,7 @@ def main() -> None:
         setup["resident_over_uncached"] = setup["cached_resident_s"] / setup["uncached_s"]
         results["setup"] = setup
 
-        key = target_spec(net, source, config, None).key
+        key = config.for_net(net).target_key(source.sha256)
         targets = resident_cache.get(key)
         entries = {}
         for name, options in {"fp32": StoreOptions(), "fp16": StoreOptions(fp16=True), "triangle": StoreOptions(triangle=True),

@@ -7,11 +7,12 @@ import json
 import numpy as np
 import pytest
 
-import artstyle.style.provider as cached_targets
+import artstyle.style.sources as cached_targets
 from artstyle.corpus.catalog import open_catalog
 from artstyle.errors import UsageError
 from artstyle.core.losses import mean_gram
-from artstyle.paint import compute_targets, paint
+from artstyle.paint import paint
+from artstyle.style.provider import UncachedTargets
 from artstyle.style.residency import shared_lru
 from artstyle.corpus.sampler import parse_works
 from cache_support import register_paintings
@@ -37,16 +38,18 @@ def entries(home, kind: str | None = None) -> list[dict]:
     return rows
 
 
-def mean_of_members(pick, config, stats, net):
+class MeanOfMembers(UncachedTargets):
     """The reference provider: each member's targets computed directly, then ``losses.mean_gram``.
 
     Accumulated in float64 like the stored aggregate, then rounded to float32.
     """
-    if not pick.members:
-        return compute_targets(pick, config, stats, net)
-    members = [compute_targets(m, config, stats, net) for m in pick.members]
-    weights = [m.weight for m in pick.members]
-    return {layer: mean_gram([t[layer].double() for t in members], weights).float() for layer in members[0]}
+
+    def __call__(self, pick, config, stats, net):
+        if not pick.members:
+            return super().__call__(pick, config, stats, net)
+        members = [super(MeanOfMembers, self).__call__(m, config, stats, net) for m in pick.members]
+        weights = [m.weight for m in pick.members]
+        return {layer: mean_gram([t[layer].double() for t in members], weights).float() for layer in members[0]}
 
 
 class CountingCompute:
@@ -66,7 +69,7 @@ class CountingCompute:
 @pytest.mark.parametrize("color", ["none", "reinhard-inverse", "reinhard"])
 def test_works_all_paints_bitwise_the_mean_gram_of_the_members(settings, home, corpus, color):
     kwargs = dict(like="pablo-picasso", works="all", seed=2, settings=settings, color=color, **SMALL)
-    reference = paint(corpus, targets=mean_of_members, **kwargs)
+    reference = paint(corpus, targets=MeanOfMembers(), **kwargs)
     aggregate = paint(corpus, **kwargs)
     assert np.array_equal(np.asarray(aggregate.image), np.asarray(reference.image))
     [pick] = aggregate.provenance["works"]

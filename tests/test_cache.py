@@ -8,7 +8,9 @@ import logging
 import pytest
 import torch
 
-from artstyle.style.cache import KIND_WORK, StyleCache, cached_aggregate, clear_cache, list_entries, verify_cache, weighted_mean
+from artstyle.style.aggregates import cached_aggregate, weighted_mean
+from artstyle.style.cache import KIND_WORK, StyleCache
+from artstyle.style.maintenance import clear_cache, list_entries, verify_cache
 from artstyle.style.entries import StoreOptions
 from artstyle.corpus.catalog import open_catalog
 from artstyle.style.residency import DeviceLRU

@@ -10,7 +10,8 @@ import pytest
 from artstyle.corpus.catalog import open_catalog
 from artstyle.core.color import lab_stats
 from artstyle.files import load_image
-from artstyle.paint import compute_targets, paint
+from artstyle.paint import paint
+from artstyle.style.provider import UncachedTargets
 from artstyle.style.residency import shared_lru
 from artstyle.style.targets import image_to_tensor
 from cache_support import register_paintings
@@ -40,7 +41,7 @@ def entries(home) -> list[dict]:
 @pytest.mark.parametrize("color", ["reinhard", "reinhard-inverse"])  # content-keyed, and own-palette + palette entries
 def test_cached_paint_is_bitwise_the_uncached_paint(settings, home, corpus, color):
     kwargs = dict(like="pablo-picasso", seed=3, settings=settings, color=color, **SMALL)
-    uncached = paint(corpus, targets=compute_targets, **kwargs)
+    uncached = paint(corpus, targets=UncachedTargets(), **kwargs)
     assert entries(home) == []  # the uncached provider writes nothing
     computing = paint(corpus, **kwargs)  # miss: computes, stores, keeps resident
     written = entries(home)

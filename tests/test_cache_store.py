@@ -5,47 +5,89 @@ from __future__ import annotations
 import pytest
 import torch
 
-from artstyle.style.key import TargetSpec, aggregate_key, exact_stats
+from artstyle.core.color import ColorMode
+from artstyle.core.features import Pooling
+from artstyle.style.config import TargetConfig, aggregate_key
 from artstyle.style.entries import CorruptEntry, StoreOptions, decode_entry, encode_entry
 from cache_support import synthetic_targets
 
-SPEC = TargetSpec(
-    image_sha256="ab" * 32, weights_identity="random-seed0-deadbeef", layers=("relu1_1", "relu2_1"),
-    pooling="avg", style_size=64, color="none", preprocess_version=1,
+IMAGE = "ab" * 32
+SPEC = TargetConfig(
+    weights_identity="random-seed0-deadbeef", layers=("relu1_1", "relu2_1"),
+    pooling=Pooling.avg, style_size=64, color=ColorMode.none, preprocess_version=1,
 )
+STATS = torch.tensor([[[0.25, 0.01, -0.02], [0.1, 0.05, 0.07]]])  # [1,2,3] lαβ mean and deviation
+
+
+def key_of(config=SPEC, image=IMAGE, stats=None):
+    return config.target_key(image, stats)
 
 
 def test_key_is_stable_and_64_hex():
-    assert SPEC.key == TargetSpec(**{**SPEC.__dict__}).key
-    assert len(SPEC.key) == 64 and int(SPEC.key, 16) >= 0
+    assert key_of() == key_of(TargetConfig(**{**SPEC.__dict__}))
+    assert len(key_of()) == 64 and int(key_of(), 16) >= 0
 
 
 @pytest.mark.parametrize(
     "change",
     [
-        {"image_sha256": "cd" * 32},
+        {"image": "cd" * 32},
         {"weights_identity": "torchvision-1234"},
         {"layers": ("relu1_1",)},
         {"layers": ("relu2_1", "relu1_1")},
-        {"pooling": "max"},
+        {"pooling": Pooling.max},
         {"style_size": 65},
-        {"color": "reinhard"},
+        {"style_scale": 1.25},
+        {"color": ColorMode.reinhard, "stats": STATS},
+        {"color": ColorMode.luminance, "stats": STATS[:, :, 0]},
         {"preprocess_version": 2},
-        {"color_stats": exact_stats(torch.tensor([0.5, 0.1]))},
     ],
 )
 def test_every_input_changes_the_key(change):
-    assert TargetSpec(**{**SPEC.__dict__, **change}).key != SPEC.key
+    change = dict(change)
+    image, stats = change.pop("image", IMAGE), change.pop("stats", None)
+    assert key_of(TargetConfig(**{**SPEC.__dict__, **change}), image, stats) != key_of()
 
 
 def test_content_stats_are_keyed_exactly():
-    stats = torch.tensor([[0.25, 0.01, -0.02], [0.1, 0.05, 0.07]])
+    stats = STATS[0].clone()
     nudged = stats.clone()
     nudged[0, 0] = torch.nextafter(stats[0, 0], torch.tensor(1.0))  # one ulp away
-    a = TargetSpec(**{**SPEC.__dict__, "color": "reinhard", "color_stats": exact_stats(stats)})
-    b = TargetSpec(**{**SPEC.__dict__, "color": "reinhard", "color_stats": exact_stats(nudged)})
-    assert a.key != b.key
-    assert a.key == TargetSpec(**{**SPEC.__dict__, "color": "reinhard", "color_stats": exact_stats(stats.clone())}).key
+    reinhard = TargetConfig(**{**SPEC.__dict__, "color": ColorMode.reinhard})
+    a = key_of(reinhard, stats=stats)
+    b = key_of(reinhard, stats=nudged)
+    assert a != b
+    assert a == key_of(reinhard, stats=stats.clone())
+
+
+@pytest.mark.parametrize("color", [ColorMode.none, ColorMode.reinhard_inverse, ColorMode.reinhard, ColorMode.luminance])
+def test_own_palette_targets_ignore_the_content(color):
+    """Only reinhard and luminance read the photo; every other mode shares the work's own entry."""
+    config = TargetConfig(**{**SPEC.__dict__, "color": color})
+    shared = color in (ColorMode.none, ColorMode.reinhard_inverse)
+    assert (key_of(config, stats=STATS) == key_of(config)) is shared
+    assert key_of(config) == key_of()
+
+
+# The keys of existing caches: these were computed by the earlier ``TargetSpec`` (before the key moved into
+# TargetConfig); a change here orphans every entry on disk.
+GOLDEN = TargetConfig(layers=("relu1_1", "relu2_1"), style_size=64, style_scale=1.5,
+                      weights_identity="random-seed0-deadbeef", pooling=Pooling.avg)
+
+
+@pytest.mark.parametrize("color, stats, key", [
+    (ColorMode.none, None, "f3ac5ae8ee18bba3029505c9199543c3a45c0c694ce20e8286d7f9c3e0d4e2c7"),
+    (ColorMode.reinhard_inverse, STATS, "f3ac5ae8ee18bba3029505c9199543c3a45c0c694ce20e8286d7f9c3e0d4e2c7"),
+    (ColorMode.reinhard, STATS, "62a9d54ee38f92c25150f7476df4f693ccd96b4130e93cd7180570bc963d32c1"),
+    (ColorMode.luminance, STATS, "aaec4e27a77e7879a448c0549161664cddec4c6ae5388eb19ebe77e908bc492b"),
+])
+def test_keys_are_those_of_existing_caches(color, stats, key):
+    assert TargetConfig(**{**GOLDEN.__dict__, "color": color}).target_key(IMAGE, stats) == key
+
+
+def test_palette_key_is_that_of_existing_caches():
+    assert GOLDEN.palette_key(IMAGE) == "912dcfddf54a648adb155650d18d9c97835e8d9cae29c1da2c36aba1b02f175d"
+    assert GOLDEN.palette_key(IMAGE) != GOLDEN.target_key(IMAGE)
 
 
 def test_aggregate_key_ignores_member_order_but_not_weights():

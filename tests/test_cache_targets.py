@@ -8,14 +8,18 @@ import logging
 import pytest
 import torch
 
-from artstyle.style.cache import StyleCache, list_entries
-from artstyle.style.provider import artist_aggregate, artist_sources, build_cache, cached_style_targets
+from artstyle.style.aggregates import artist_aggregate
+from artstyle.style.build import artist_sources, build_cache
+from artstyle.style.cache import StyleCache
+from artstyle.style.maintenance import list_entries
+from artstyle.style.sources import cached_style_targets
 from artstyle.corpus.catalog import open_catalog
 from artstyle.core.color import ColorMode
 from artstyle.core.features import Pooling, load_feature_net
 from artstyle.files import load_image
 from artstyle.style.residency import DeviceLRU
-from artstyle.style.targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style
+from artstyle.style.config import TargetConfig
+from artstyle.style.targets import color_stats, compute_style_targets, image_to_tensor, prepare_style
 from cache_support import register_paintings
 
 LAYERS = ("relu1_1", "relu2_1", "relu3_1")
@@ -178,7 +182,7 @@ def test_aggregate_equals_the_weighted_mean_computed_directly(home, corpus):
 
 def test_palettes_are_the_prepared_images_statistics_and_built_with_the_targets(home, corpus):
     db, _ = corpus
-    from artstyle.style.provider import cached_palettes
+    from artstyle.style.sources import cached_palettes
     from artstyle.core.color import lab_stats
 
     sources = artist_sources(db, home, "picasso")

@@ -155,15 +155,16 @@ def test_options_validate_once():
 
 
 def test_target_provider_hook_is_used_for_every_work(settings):
-    from artstyle.paint import compute_targets
+    from artstyle.style.provider import UncachedTargets
 
     seen = []
 
-    def provider(pick, config, stats, net):  # what the style cache plugs in
-        seen.append((pick.work_id, config.effective_size, config.weights_identity == net.weights_identity))
-        return compute_targets(pick, config, stats, net)
+    class Provider(UncachedTargets):  # what the style cache plugs in
+        def __call__(self, pick, config, stats, net):
+            seen.append((pick.work_id, config.effective_size, config.weights_identity == net.weights_identity))
+            return super().__call__(pick, config, stats, net)
 
-    paint(PHOTO, style_images=[STARRY, SCREAM], settings=settings, targets=provider, size=64, style_scale=0.5, iterations=1)
+    paint(PHOTO, style_images=[STARRY, SCREAM], settings=settings, targets=Provider(), size=64, style_scale=0.5, iterations=1)
     assert seen == [("file:the-starry-night-1889.jpg", 32, True), ("file:the-scream-1893.jpg", 32, True)]
 
 

@@ -7,7 +7,8 @@ import torch
 from artstyle.core.color import ColorMode, lab_stats, luminance_stats
 from artstyle.core.features import load_feature_net
 from artstyle.core.losses import gram_matrix
-from artstyle.style.targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
+from artstyle.style.config import TargetConfig
+from artstyle.style.targets import color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
 
 LAYERS = ("relu1_1", "relu3_1")
 
@@ -53,6 +54,6 @@ def test_compute_style_targets_gives_one_dict_of_grams_per_image():
 
 
 def test_config_as_dict_is_plain():
-    data = TargetConfig(weights_identity="random:seed0:x").as_dict()
+    data = TargetConfig(weights_identity="random:seed0:x", color=ColorMode.reinhard).as_dict()
     assert data["pooling"] == "max" and data["color"] == "reinhard" and data["layers"][0] == "relu1_1"
     assert data["effective_size"] == 512 and data["preprocess_version"] == 1

@@ -39,14 +39,14 @@ import sqlite_utils
 from artstyle.corpus import catalog
 from artstyle.batch import manifest
 from artstyle.batch.plan import Job, batch_id, expand_inputs, hash_photos, plan_jobs, style_requests
-from artstyle.style.provider import CachedTargets
+from artstyle.style.provider import CachedTargets, UncachedTargets
 from artstyle.core.device import resolve_device
 from artstyle.errors import UsageError
 from artstyle.batch.gallery import Entry, Work, write_gallery
 from artstyle.files import load_image
 from artstyle.core.optimize import Step
 from artstyle.paint import PaintOptions
-from artstyle.paint import PaintResult, batch_key, compute_targets, prepare, run_jobs
+from artstyle.paint import PaintResult, batch_key, prepare, run_jobs
 from artstyle.paint import StyleRequest
 from artstyle.paint.provenance import record_run, sidecar_path, write_outputs
 from artstyle.settings import Settings
@@ -238,7 +238,7 @@ def run_batch(
         on_plan(len(jobs), counts["done"])
     device = resolve_device(settings.device)
     # One provider for the whole batch, so every job shares its cache handle and device memory.
-    provider = CachedTargets(settings, device) if use_cache else compute_targets
+    provider = CachedTargets(settings, device) if use_cache else UncachedTargets(device)
     shapes = _PaintedShapes(opts.size)
     while group := _claim_group(db, bid, shapes, batch_size or auto_batch_size(device, opts.size)):
         prepared = []

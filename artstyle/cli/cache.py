@@ -1,6 +1,6 @@
 """``artstyle cache``: build, list, verify and clear precomputed style targets.
 
-Each command opens the catalog, calls one function of :mod:`artstyle.style.cache`
+Each command opens the catalog, calls one function of :mod:`artstyle.style.maintenance` or :mod:`artstyle.style.build`
 and renders its result; results go to stdout, progress and notes to stderr.
 """
 
@@ -11,14 +11,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from artstyle.style.cache import StyleCache, clear_cache, list_entries, verify_cache
-from artstyle.style.entries import StoreOptions
-from artstyle.style.provider import build_cache
+from artstyle.style.build import build
+from artstyle.style.maintenance import clear_cache, list_entries, verify_cache
 from artstyle.corpus.catalog import open_catalog
-from artstyle.core.device import resolve_device
-from artstyle.core.features import Pooling, check_layers, load_feature_net
+from artstyle.core.features import Pooling
 from artstyle.paint import PaintOptions
-from artstyle.style.targets import TargetConfig
 from artstyle.cli.common import note, print_json, progress, settings_of
 
 app = typer.Typer(help="Precomputed style targets (Gram matrices): build, list, verify, clear.", no_args_is_help=True)
@@ -98,12 +95,7 @@ def build_command(
 ) -> None:
     """Compute and store the style targets of every downloaded work of ARTIST..."""
     settings = settings_of(ctx)
-    db = open_catalog(settings.catalog_path, create=False)
-    device = resolve_device(settings.device)
     layers = tuple(name.strip() for name in style_layers.split(",") if name.strip()) if style_layers else PaintOptions.style_layers
-    config = TargetConfig(layers=check_layers(layers), style_size=size, style_scale=style_scale, pooling=pooling)
-    net = load_feature_net(settings.weights, config.layers, config.pooling, device)
-    cache = StyleCache(settings.home, db, device, options=StoreOptions(fp16=fp16, triangle=triangle))
     with ExitStack() as stack:
         bars = []  # the bar opens once the artists are resolved, so an unknown artist is the first line
 
@@ -111,8 +103,9 @@ def build_command(
             bar = stack.enter_context(progress(settings))
             bars.append((bar, bar.add_task("cache build", total=total)))
 
-        report = build_cache(
-            net, db, cache, artists, config, batch_size=batch_size, aggregate=aggregate,
+        report = build(
+            settings, artists, size=size, style_scale=style_scale, layers=layers, pooling=pooling, fp16=fp16,
+            triangle=triangle, aggregate=aggregate, batch_size=batch_size,
             on_start=start, on_work=lambda _source, _status: bars[0][0].advance(bars[0][1]),
         )
     typer.echo(f"{report.works} works of {', '.join(report.artists)}: {report.built} built, {report.skipped} already cached, {len(report.failed)} failed")

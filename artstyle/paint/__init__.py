@@ -7,10 +7,10 @@ several jobs as one batch tensor.
 """
 
 from artstyle.paint.options import PaintOptions, parse_weights
-from artstyle.paint.pipeline import Job, PaintResult, TargetProvider, batch_key, compute_targets, paint, prepare, run_jobs
+from artstyle.paint.pipeline import Job, PaintResult, batch_key, paint, prepare, run_jobs
 from artstyle.paint.request import StyleRequest, default_fetch
 
 __all__ = [
-    "Job", "PaintOptions", "PaintResult", "StyleRequest", "TargetProvider", "batch_key", "compute_targets",
+    "Job", "PaintOptions", "PaintResult", "StyleRequest", "batch_key",
     "default_fetch", "paint", "parse_weights", "prepare", "run_jobs",
 ]

@@ -16,7 +16,7 @@ from artstyle.core.features import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS,
 from artstyle.core.optimize import Init, OptimizeConfig, OptimizerChoice
 from artstyle.core.speed import Precision, check_scales
 from artstyle.errors import UsageError
-from artstyle.style.targets import TargetConfig
+from artstyle.style.config import TargetConfig
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class PaintOptions:
     style_layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS
     style_layer_weights: tuple[float, ...] | None = None  # per style layer; equal when None
     pooling: Pooling = Pooling.max
-    color: ColorMode = ColorMode.reinhard_inverse  # cacheable, and as close to the photo's colours (README: Style cache)
+    color: ColorMode = TargetConfig.color  # reinhard-inverse: cacheable, and as close to the photo's colours (README: Style cache)
     optimizer: OptimizerChoice = OptimizeConfig.optimizer
     iterations: int = OptimizeConfig.iterations
     init: Init = OptimizeConfig.init

@@ -40,11 +40,9 @@ from artstyle.paint.output import check_output, provenance_record, write_paintin
 from artstyle.paint.request import StyleRequest, default_output, draw_picks
 from artstyle.paint.stages import colour_maps, combined, offset_steps, scale_plan, with_snapshots
 from artstyle.settings import Settings
-from artstyle.style.provider import CachedTargets
-from artstyle.style.targets import TargetConfig, color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
-
-TargetProvider = Callable[[StylePick, TargetConfig, "Tensor | None", FeatureNet], dict[str, Tensor]]
-
+from artstyle.style.config import TargetConfig
+from artstyle.style.provider import CachedTargets, TargetProvider
+from artstyle.style.targets import color_stats, image_to_tensor, tensor_to_image
 
 @dataclass
 class PaintResult:
@@ -76,13 +74,6 @@ class Job:
     @property
     def target_config(self) -> TargetConfig:
         return self.opts.target_config(self.net.weights_identity)
-
-
-def compute_targets(pick: StylePick, config: TargetConfig, stats: Tensor | None, net: FeatureNet) -> dict[str, Tensor]:
-    """The uncached target provider: load, preprocess and compute one work's Grams."""
-    device = net.mean.device
-    style = prepare_style(load_image(pick.path), config, stats, device=stats.device if stats is not None else device)
-    return compute_style_targets(net, style.to(device), config.layers)[0]
 
 
 def paint(

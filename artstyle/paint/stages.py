@@ -23,7 +23,7 @@ from artstyle.core.recolor import inverse_maps, mixture_stats, to_palette
 from artstyle.core.speed import split_iterations
 from artstyle.files import save_image
 from artstyle.paint.options import PaintOptions
-from artstyle.style.provider import palette_of
+from artstyle.style.provider import TargetProvider
 from artstyle.style.targets import image_to_tensor, tensor_to_image
 
 if TYPE_CHECKING:
@@ -34,11 +34,11 @@ log = logging.getLogger(__name__)
 ColourMap = Callable[[Tensor], Tensor]
 
 
-def colour_maps(job: "Job", content: Tensor, provider) -> tuple[ColourMap, ColourMap]:
+def colour_maps(job: "Job", content: Tensor, provider: TargetProvider) -> tuple[ColourMap, ColourMap]:
     """(photo -> start image, optimised image -> output) for the colour mode, fixed from the full-size photo."""
     color = job.opts.color
     if color is ColorMode.reinhard_inverse:  # Reinhard on the photo's side, so the targets stay cacheable
-        palettes = [palette_of(provider, pick, job.target_config, job.device) for pick in job.picks]
+        palettes = [provider.palette(pick, job.target_config) for pick in job.picks]
         _, unmap = inverse_maps(content, palettes, [pick.weight for pick in job.picks])
         photo, palette = lab_stats(content), mixture_stats(palettes, [pick.weight for pick in job.picks]).to(content)
         return (lambda x: to_palette(x, photo, palette)), unmap

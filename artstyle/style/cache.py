@@ -6,16 +6,19 @@ of the style image, so a whole artist's corpus can be processed once
 (``artstyle cache build``) and every later ``paint`` or batch request skips the
 style images' forward passes. The pieces, one module each:
 
-- :mod:`artstyle.style.key`: the key, a sha256 over everything that changes a
-  target (image sha256, weights identity, layers, pooling, style size,
-  colour transform and the exact content statistics it reads, preprocessing
-  version);
+- :mod:`artstyle.style.config`: :class:`TargetConfig` and the key, a sha256 over
+  everything that changes a target (image sha256, weights identity, layers,
+  pooling, style size, colour transform and the exact content statistics it
+  reads, preprocessing version);
 - :mod:`artstyle.style.entries`: safetensors files with an integrity check;
 - :mod:`artstyle.style.residency`: a byte-bounded LRU on the compute device, shared
   by every request in the process;
 - this module: :class:`StyleCache` (resident -> disk -> compute, with the
-  ``cache_entries`` catalog rows), streamed artist aggregates, and the
-  library side of ``artstyle cache list|verify|clear``.
+  ``cache_entries`` catalog rows) and the kinds of entry;
+- :mod:`artstyle.style.sources`, :mod:`artstyle.style.aggregates`,
+  :mod:`artstyle.style.provider`: per-image targets, artist means, and the
+  providers ``paint`` calls; :mod:`artstyle.style.build` fills the cache
+  ahead of time, :mod:`artstyle.style.maintenance` lists, verifies and clears it.
 
 A corrupt, truncated, mismatched or missing entry is never used: it is logged
 as a warning, removed and rebuilt.
@@ -49,18 +52,16 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
+from typing import Callable, Mapping
 
 import sqlite_utils
 import torch
 
-from artstyle.style.key import aggregate_key
 from artstyle.style.entries import CorruptEntry, StoreOptions, Targets, encode_entry, entry_path, read_entry, write_entry
 from artstyle.corpus.catalog import now, resolve_artist
 from artstyle.errors import StorageError
-from artstyle.style.residency import DeviceLRU, all_shared, shared_lru
+from artstyle.style.residency import DeviceLRU, shared_lru
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,16 @@ class StyleCache:
         config = json.loads(row["config"] or "{}")
         return StoreOptions(fp16=bool(config.get("fp16")), triangle=bool(config.get("triangle")))
 
+    def intact(self, key: str) -> bool:
+        """True when the entry exists, checks out, and was written with this cache's options."""
+        if self.stored_options(key) != self.options:
+            return False
+        try:
+            read_entry(self.path_of(key), key)
+            return True
+        except CorruptEntry:
+            return False
+
     def _as_stored(self, targets: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """What a later load of this entry will return: fp16 entries lose precision once, here too.
 
@@ -194,156 +205,3 @@ class StyleCache:
         self.path_of(key).unlink(missing_ok=True)
         with self.db.conn:
             self.db.conn.execute("DELETE FROM cache_entries WHERE key = ?", [key])
-
-
-# --- aggregates -------------------------------------------------------------------------------
-
-
-def weighted_mean(members: Iterable[tuple[Mapping[str, torch.Tensor], float]]) -> dict[str, torch.Tensor]:
-    """Σ w_i G_i / Σ w_i per layer, streamed: one member's Grams in memory at a time.
-
-    Accumulates in float64 on the CPU so that the order of members barely
-    matters, then returns float32. For Gram MSE the weighted sum of per-work
-    style losses has the same gradient as one loss against this mean (Mu &
-    Francl 2015), which is why one aggregate entry can stand for many works.
-    """
-    total: dict[str, torch.Tensor] = {}
-    weight_sum = 0.0
-    for targets, weight in members:
-        for layer, gram in targets.items():
-            term = gram.detach().to("cpu", torch.float64) * float(weight)
-            total[layer] = total[layer] + term if layer in total else term
-        weight_sum += float(weight)
-    if not total or weight_sum <= 0:
-        raise ValueError("a weighted mean needs at least one member with positive total weight")
-    return {layer: (value / weight_sum).to(torch.float32) for layer, value in total.items()}
-
-
-def cached_aggregate(
-    cache: StyleCache,
-    member_keys: Sequence[str],
-    weights: Sequence[float],
-    member_targets: Callable[[str], Targets],
-    *,
-    config: Mapping,
-) -> Targets:
-    """The stored weighted mean of the members' targets, computed (streamed) on a miss.
-
-    ``member_targets(key)`` returns one member's targets (typically through the
-    same cache, computing them if needed); members are visited in key order.
-    """
-    key = aggregate_key(member_keys, weights)
-    order = sorted(range(len(member_keys)), key=lambda i: member_keys[i])
-
-    def compute() -> dict[str, torch.Tensor]:
-        return weighted_mean((member_targets(member_keys[i]), weights[i]) for i in order)
-
-    document = {**dict(config), "members": [member_keys[i] for i in order], "weights": [float(weights[i]) for i in order]}
-    return cache.get_or_compute(key, compute, work_id=None, kind=KIND_AGGREGATE, config=document)
-
-
-# --- list, verify, clear ----------------------------------------------------------------------
-
-
-def list_entries(db: sqlite_utils.Database) -> list[dict]:
-    """Catalog rows of every entry, with the artist of work entries, newest use first."""
-    sql = """
-        SELECT c.key, c.kind, c.work_id, coalesce(w.artist, json_extract(c.config, '$.artist')) AS artist,
-               c.path, c.bytes, c.created_at, c.last_used, c.config
-        FROM cache_entries c LEFT JOIN works w ON w.id = c.work_id
-        ORDER BY c.last_used DESC, c.key
-    """
-    rows = [dict(zip(("key", "kind", "work_id", "artist", "path", "bytes", "created_at", "last_used", "config"), r))
-            for r in db.conn.execute(sql)]
-    for row in rows:
-        row["config"] = json.loads(row["config"] or "{}")
-    return rows
-
-
-@dataclass
-class VerifyReport:
-    checked: int = 0
-    ok: int = 0
-    bad: list[dict] = field(default_factory=list)  # {"key", "path", "problem"}
-    orphans: list[str] = field(default_factory=list)  # files under cache/ with no catalog row
-    removed: int = 0
-
-    @property
-    def clean(self) -> bool:
-        return not self.bad and not self.orphans
-
-
-def verify_cache(
-    home: Path, db: sqlite_utils.Database, *, fix: bool = False, on_entry: Callable[[dict], None] | None = None
-) -> VerifyReport:
-    """Check every catalogued entry's file (header, key, payload checksum, size) and look for orphans.
-
-    With ``fix``, bad entries and orphan files are removed; they are rebuilt
-    the next time they are needed.
-    """
-    home = Path(home)
-    report = VerifyReport()
-    known = set()
-    for row in db["cache_entries"].rows_where(order_by="key"):
-        report.checked += 1
-        path = home / row["path"]
-        known.add(path.resolve())
-        problem = _entry_problem(path, row)
-        if problem:
-            report.bad.append({"key": row["key"], "path": row["path"], "problem": problem})
-        else:
-            report.ok += 1
-        if on_entry:
-            on_entry(row)
-    cache_dir = home / "cache"
-    if cache_dir.is_dir():
-        report.orphans = sorted(str(p.relative_to(home)) for p in cache_dir.rglob("*") if p.is_file() and p.resolve() not in known)
-    if fix:
-        report.removed = _remove(home, db, [b["key"] for b in report.bad], [b["path"] for b in report.bad] + report.orphans)
-    return report
-
-
-def _entry_problem(path: Path, row: dict) -> str | None:
-    if not path.is_file():
-        return "file is missing"
-    if path.stat().st_size != row["bytes"]:
-        return f"size is {path.stat().st_size} bytes, the catalog says {row['bytes']}"
-    try:
-        read_entry(path, row["key"])
-    except CorruptEntry as exc:
-        return str(exc)
-    return None
-
-
-def clear_cache(home: Path, db: sqlite_utils.Database, artist: str | None = None) -> tuple[int, int]:
-    """Remove every entry (or one artist's work entries and aggregates); return (entries, bytes)."""
-    home = Path(home)
-    if artist is None:
-        rows = list(db["cache_entries"].rows)
-    else:
-        slug = resolve_artist(db, artist)["slug"]
-        rows = [dict(zip(("key", "path", "bytes"), r)) for r in db.conn.execute(
-            """SELECT c.key, c.path, c.bytes FROM cache_entries c LEFT JOIN works w ON w.id = c.work_id
-               WHERE w.artist = ? OR json_extract(c.config, '$.artist') = ?""", [slug, slug])]
-    freed = sum(row["bytes"] or 0 for row in rows)
-    paths = [row["path"] for row in rows]
-    if artist is None and (home / "cache").is_dir():
-        paths += [str(p.relative_to(home)) for p in (home / "cache").rglob("*") if p.is_file()]
-    _remove(home, db, [row["key"] for row in rows], paths)
-    for lru_key in (row["key"] for row in rows):
-        for lru in all_shared():
-            lru.discard(lru_key)
-    return len(rows), freed
-
-
-def _remove(home: Path, db: sqlite_utils.Database, keys: Sequence[str], paths: Iterable[str]) -> int:
-    removed = 0
-    for rel in set(paths):
-        target = home / rel
-        if target.is_file():
-            target.unlink()
-            removed += 1
-    with db.conn:
-        for key in keys:
-            db.conn.execute("DELETE FROM cache_entries WHERE key = ?", [key])
-    return removed

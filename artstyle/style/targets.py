@@ -2,7 +2,7 @@
 
 A style target is the set of Gram matrices of one style image at the style
 layers. It depends on the pixels and on everything listed in
-:class:`TargetConfig`: the weights, layers, pooling, the size the image is
+:class:`artstyle.style.config.TargetConfig`: the weights, layers, pooling, the size the image is
 resized to (``style_size × style_scale``, longest side: resizing the style
 image changes the scale of the features it contributes), the colour mode, and
 this module's preprocessing (:data:`PREPROCESS_VERSION`; bump it whenever
@@ -17,8 +17,7 @@ that the cache can wrap it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import torch
@@ -27,35 +26,13 @@ from torch import Tensor
 
 from artstyle.core.color import ColorMode, lab_stats, luminance_stats, match_lab_stats, match_luminance
 from artstyle.errors import UsageError
-from artstyle.core.features import DEFAULT_STYLE_LAYERS, FeatureNet, Pooling
+from artstyle.core.features import FeatureNet
 from artstyle.core.losses import gram_matrix
 
-PREPROCESS_VERSION = 1
+if TYPE_CHECKING:
+    from artstyle.style.config import TargetConfig
 
-
-@dataclass(frozen=True)
-class TargetConfig:
-    """Everything besides the pixels (and content colour statistics) that changes a style target."""
-
-    layers: tuple[str, ...] = DEFAULT_STYLE_LAYERS
-    pooling: Pooling = Pooling.max
-    style_size: int = 512  # longest side in pixels before style_scale
-    style_scale: float = 1.0
-    color: ColorMode = ColorMode.reinhard
-    weights_identity: str = ""
-    preprocess_version: int = PREPROCESS_VERSION
-
-    @property
-    def effective_size(self) -> int:
-        """Longest side the style image is resized to."""
-        return max(1, round(self.style_size * self.style_scale))
-
-    def as_dict(self) -> dict:
-        """Plain JSON-able values (for cache keys and provenance)."""
-        data = asdict(self)
-        data.update(layers=list(self.layers), pooling=self.pooling.value, color=self.color.value)
-        data["effective_size"] = self.effective_size
-        return data
+PREPROCESS_VERSION = 1  # part of every cache key (artstyle.style.config): bump it when prepare_style changes its output
 
 
 def painted_size(size: tuple[int, int], longest: int) -> tuple[int, int]:
