@@ -29,13 +29,13 @@ and the batch goes on.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
 import sqlite_utils
 
+from artstyle import names
 from artstyle.corpus import catalog
 from artstyle.batch import manifest
 from artstyle.batch.plan import Job, StyleRequest, batch_id, expand_inputs, hash_photos, plan_jobs, style_requests
@@ -81,7 +81,7 @@ def _paint_request(db: sqlite_utils.Database, request: StyleRequest) -> dict:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "style"
+    return names.slug(text, max_length=40, fallback="style")
 
 
 def output_path(out_dir: Path, job: dict) -> Path:

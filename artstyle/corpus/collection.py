@@ -17,6 +17,7 @@ from typing import Callable
 
 import sqlite_utils
 
+from artstyle import names
 from artstyle.corpus import catalog
 from artstyle.corpus import store
 from artstyle.errors import InputError, NetworkError, NotFoundError, UsageError
@@ -35,11 +36,6 @@ RESULT_COLUMNS = ("status", "reason", "local_path", "sha256", "bytes", "width", 
 
 def _quiet(stage: str, done: int, total: int | None) -> None:
     pass
-
-
-def slugify(name: str) -> str:
-    """``Pablo Picasso`` -> ``pablo-picasso`` (WikiArt's URL names)."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 # ---------------------------------------------------------------- catalog writes
@@ -132,7 +128,7 @@ def _lenient_slug(db: sqlite_utils.Database | None, name: str) -> tuple[str, boo
             return catalog.resolve_artist(db, name)["slug"], True
         except (NotFoundError, UsageError):
             pass
-    slug = slugify(name)
+    slug = names.slug(name)
     if not slug:
         raise UsageError(f"{name!r} is not an artist name", hint="give a WikiArt URL name such as pablo-picasso")
     return slug, False
@@ -292,7 +288,7 @@ def import_folder(settings: Settings, folder: Path | str, artist: str, *, slug: 
     files = image_files(folder)
     if not files:
         raise InputError(f"no images in {folder}", hint=f"supported files: {', '.join(sorted(IMAGE_SUFFIXES))}")
-    slug = slugify(slug or artist)
+    slug = names.slug(slug or artist)
     if not slug:
         raise UsageError(f"cannot make a slug from {artist!r}", hint="give one with --slug")
     db = catalog.open_catalog(settings.catalog_path)
