@@ -15,10 +15,9 @@ marked. A job becomes ``done`` only after its output file exists.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import sqlite_utils
 
@@ -29,12 +28,7 @@ from artstyle.errors import StorageError, UsageError
 STATUSES = ("pending", "running", "done", "failed")
 
 
-@contextlib.contextmanager
-def immediate(db: sqlite_utils.Database) -> Iterator[None]:
-    """One write transaction that takes the lock up front (no upgrade deadlocks between processes)."""
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
-        yield
+immediate = catalog.transaction  # one write transaction that takes the lock up front: the catalog's one helper
 
 
 def _job_row(batch_id: str, job: Job) -> dict:

@@ -12,13 +12,14 @@ batch manifest, ``batches`` and ``jobs``.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import re
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
 
@@ -100,10 +101,23 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrat
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+@contextlib.contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+    """One write transaction that takes the write lock up front (``BEGIN IMMEDIATE``), yielding the connection.
+
+    Committed when the block ends, rolled back when it raises. Taking the lock
+    at BEGIN rather than at the first write means two processes never deadlock
+    upgrading a read lock, and concurrent first opens are serialised. Every
+    catalog writer (corpus, image store, batch manifest) goes through here.
+    """
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")
+        yield db.conn
+
+
 def ensure_shape(db: sqlite_utils.Database) -> None:
     """Bring the schema up to :data:`SCHEMA_VERSION`, one transaction per migration."""
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")  # serialise concurrent first opens
+    with transaction(db):  # serialises concurrent first opens
         version = db.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StorageError(
