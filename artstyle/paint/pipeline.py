@@ -36,7 +36,7 @@ from artstyle.files import SAVE_FORMATS, load_image, save_image, sha256_bytes, s
 from artstyle.core.losses import batched, build_objective
 from artstyle.core.optimize import Init, OptimizeConfig, OptimizeResult, OptimizerChoice, Step, optimize_batch
 from artstyle.paint.provenance import library_versions, record_run, sidecar_path, trace_summary, write_outputs
-from artstyle.corpus.sampler import FETCH_LIMIT, FetchHook, Filters, StylePick, pick_works
+from artstyle.corpus.sampler import FETCH_LIMIT, EnsureHook, FetchHook, Filters, StylePick, no_fetch, pick_works
 from artstyle.settings import Settings
 from artstyle.style.provider import CachedTargets, palette_of
 from artstyle.core.recolor import inverse_maps, mixture_stats, to_palette
@@ -180,9 +180,7 @@ def default_fetch(settings: Settings, progress: Callable | None = None) -> Fetch
         try:
             from artstyle.corpus.collection import add_artist  # type: ignore[attr-defined]
         except ImportError:
-            from artstyle.corpus.sampler import _no_fetch
-
-            _no_fetch(name)
+            no_fetch(name)
             return
         kwargs = {"limit": FETCH_LIMIT}
         if progress is not None:
@@ -190,6 +188,17 @@ def default_fetch(settings: Settings, progress: Callable | None = None) -> Fetch
         add_artist(settings, name, **kwargs)
 
     return fetch
+
+
+def default_ensure(settings: Settings) -> EnsureHook:
+    """Download a listed work named in ``--blend`` through the corpus module (imported lazily)."""
+
+    def ensure(work_id: str) -> Path:
+        from artstyle.corpus.collection import ensure_image
+
+        return ensure_image(settings, work_id)
+
+    return ensure
 
 
 def _load_content(content: Path | str | Image.Image) -> tuple[Image.Image, str, str]:
@@ -386,8 +395,10 @@ def _picks(settings, like, blend, style_images, style_weights, works, filters, s
     fresh = not settings.catalog_path.exists()
     db = catalog.open_catalog(settings.catalog_path, create=not offline)
     fetch = fetch or (None if offline else default_fetch(settings))
+    ensure = None if offline else default_ensure(settings)
     try:
-        return pick_works(db, settings.home, like=like, blend=blend, works=works, filters=filters, seed=seed, offline=offline, fetch=fetch)
+        return pick_works(db, settings.home, like=like, blend=blend, works=works, filters=filters, seed=seed, offline=offline,
+                          fetch=fetch, ensure=ensure)
     except Exception:
         if fresh:  # a failed first fetch leaves the data home as it found it
             catalog.discard_if_empty(db, settings.catalog_path)
