@@ -15,6 +15,11 @@ from pathlib import Path
 DEFAULT_HOME = Path("corpus")
 DEFAULT_WIKIART_URL = "https://www.wikiart.org"
 
+# The layout of a data home; these names are spelled nowhere else.
+CATALOG_FILE = "catalog.db"  # the SQLite catalog (artstyle.corpus.catalog)
+IMAGES_DIR = "images"  # the image store: images/<artist-slug>/<work-id>.<ext> (artstyle.corpus.store)
+CACHE_DIR = "cache"  # style-target cache entries (artstyle.style)
+
 ENV_HOME = "ARTSTYLE_HOME"
 ENV_DEVICE = "ARTSTYLE_DEVICE"
 ENV_WEIGHTS = "ARTSTYLE_WEIGHTS"
@@ -79,12 +84,12 @@ class Settings:
 
     @property
     def catalog_path(self) -> Path:
-        return self.home / "catalog.db"
+        return self.home / CATALOG_FILE
 
     @property
     def images_dir(self) -> Path:
-        return self.home / "images"
+        return self.home / IMAGES_DIR
 
     @property
     def cache_dir(self) -> Path:
-        return self.home / "cache"
+        return self.home / CACHE_DIR

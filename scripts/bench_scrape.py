@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from artstyle.corpus import collection as corpus  # noqa: E402
+import artstyle.corpus as corpus  # noqa: E402
 from artstyle.settings import Settings  # noqa: E402
 from artstyle.corpus.wikiart import Client, ClientConfig  # noqa: E402
 from wikiart_replay import ReplayServer, make_artist  # noqa: E402

@@ -88,3 +88,21 @@ def test_parse_years_open_ranges():
 def test_get_work_unknown(db):
     with pytest.raises(NotFoundError, match="no work 'zzz'"):
         catalog.get_work(db, "zzz")
+
+
+def test_the_corpus_and_names_never_import_torch():
+    """artstyle.corpus (wikiart included) and artstyle.names load without torch (the package root is bypassed)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "artstyle"
+    code = (
+        "import sys, types\n"
+        f"root = types.ModuleType('artstyle'); root.__path__ = [{str(package)!r}]; root.__version__ = '0'\n"
+        "sys.modules['artstyle'] = root\n"
+        "import artstyle.names, artstyle.corpus, artstyle.corpus.sampler, artstyle.corpus.wikiart.directory\n"
+        "assert 'torch' not in sys.modules, 'torch imported'\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

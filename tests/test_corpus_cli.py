@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from artstyle.corpus import catalog
-from artstyle.corpus import collection as corpus
+import artstyle.corpus as corpus
 from artstyle.errors import NotFoundError
 from artstyle.settings import Settings
 from wikiart_replay import SPECIAL, ReplayServer, generated_image, jpeg, make_artist

@@ -5,9 +5,13 @@ from __future__ import annotations
 import pytest
 
 from artstyle.corpus import catalog
+from artstyle.corpus.collection import ensure_image
 from artstyle.errors import NotFoundError, UsageError
 from artstyle.corpus.sampler import Filters, parse_blend, pick_works
+from artstyle.settings import Settings
 from paint_support import register_paintings
+from wikiart_replay import SPECIAL
+from wikiart_support import FAST, FAST_CLI, small_replay  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -129,3 +133,62 @@ def test_blend_with_an_unknown_entry_offline_is_not_found(corpus, home):
     db, _ = corpus
     with pytest.raises(NotFoundError, match="no artist 'local-ffffffffffffffff' in the catalog"):
         pick_works(db, home, blend="pablo-picasso=0.5,local-ffffffffffffffff=0.5", offline=True)
+
+
+# ---------------------------------------------------------------- a listed work named in --blend (replay server)
+
+LISTED_SLUG = "martiros-sarian"
+
+
+@pytest.fixture
+def listed(cli, home, small_replay):
+    """A catalog that lists the replay artist's works without any image (``corpus add --metadata-only``)."""
+    assert cli("--wikiart-url", small_replay.url, "corpus", "add", LISTED_SLUG, "--metadata-only", *FAST_CLI).exit_code == 0
+    return catalog.open_catalog(home / "catalog.db"), small_replay.artists[LISTED_SLUG].works
+
+
+def test_a_listed_work_named_in_blend_is_downloaded_through_the_ensure_hook(home, small_replay, listed):
+    db, works = listed
+    settings = Settings.build(home=home, wikiart_url=small_replay.url)
+    work = works[2]
+    asked = []
+
+    def ensure(work_id):
+        asked.append(work_id)
+        return ensure_image(settings, work_id, config=FAST)
+
+    pick = pick_works(db, home, blend=f"{work.id}=1", ensure=ensure)[0]
+    row = db["works"].get(work.id)
+    assert asked == [work.id] and row["status"] == "downloaded"
+    assert pick.path == home / f"images/{LISTED_SLUG}/{work.id}.jpg" and pick.path.is_file()
+    assert (pick.work_id, pick.weight, pick.sha256) == (work.id, 1.0, row["sha256"])
+    before = len(small_replay.log)
+    assert pick_works(db, home, blend=f"{work.id}=1", ensure=ensure)[0] == pick  # downloaded now: no second fetch
+    assert asked == [work.id] and len(small_replay.log) == before
+
+
+def test_a_listed_work_named_in_blend_offline_or_without_a_hook_keeps_the_clear_error(home, small_replay, listed):
+    db, works = listed
+    work = works[2]
+    message = f"work {work.id} is not downloaded (status listed)"
+    with pytest.raises(NotFoundError) as offline:
+        pick_works(db, home, blend=f"{work.id}=1", offline=True, ensure=lambda w: pytest.fail("fetched while offline"))
+    with pytest.raises(NotFoundError) as no_hook:
+        pick_works(db, home, blend=f"{work.id}=1")
+    assert offline.value.message == no_hook.value.message == message
+    assert offline.value.hint == "run `artstyle corpus verify --fix`"
+    assert small_replay.requests_to(r"/images/") == [] and db["works"].get(work.id)["status"] == "listed"
+
+
+def test_the_paint_pipelines_ensure_hook_downloads_a_listed_work_and_reports_a_placeholder(home, small_replay, listed):
+    from artstyle.paint.request import default_ensure
+
+    db, works = listed
+    ensure = default_ensure(Settings.build(home=home, wikiart_url=small_replay.url))
+    pick = pick_works(db, home, blend=f"{works[3].id}=1", ensure=ensure)[0]
+    assert pick.path.is_file() and db["works"].get(works[3].id)["status"] == "downloaded"
+    placeholder = works[SPECIAL["placeholder"][0]]
+    with pytest.raises(NotFoundError) as info:
+        pick_works(db, home, blend=f"{placeholder.id}=1", ensure=ensure)
+    assert info.value.message == f"no image for {placeholder.id}: copyright placeholder: WikiArt does not show this image"
+    assert db["works"].get(placeholder.id)["status"] == "skipped"

@@ -16,13 +16,13 @@ run with its image, sidecar and ``runs`` row; ``experiment.json`` beside
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
+from artstyle import names
 from artstyle.corpus import catalog
 from artstyle.errors import UsageError
 from artstyle.core.features import DEFAULT_STYLE_LAYERS, check_layers
@@ -176,7 +176,7 @@ def resolve_targets(settings: Settings, targets: Sequence[str], seed: int, offli
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:48]
+    return names.slug(text, max_length=48)
 
 
 def run_sweep(

@@ -15,10 +15,9 @@ marked. A job becomes ``done`` only after its output file exists.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import sqlite_utils
 
@@ -29,12 +28,6 @@ from artstyle.errors import StorageError, UsageError
 STATUSES = ("pending", "running", "done", "failed")
 
 
-@contextlib.contextmanager
-def immediate(db: sqlite_utils.Database) -> Iterator[None]:
-    """One write transaction that takes the lock up front (no upgrade deadlocks between processes)."""
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
-        yield
 
 
 def _job_row(batch_id: str, job: Job) -> dict:
@@ -71,7 +64,7 @@ def _reset_unfinished(db: sqlite_utils.Database, batch_id: str) -> None:
 def open_batch(db: sqlite_utils.Database, batch_id: str, params: dict, out_dir: Path, jobs: Sequence[Job]) -> dict[str, int]:
     """Create the batch, or resume it: unfinished jobs become pending again. Returns counts by status."""
     out_dir = Path(out_dir).resolve()
-    with immediate(db):
+    with catalog.transaction(db):
         _check_out_dir(db, batch_id, out_dir)
         db["batches"].insert(
             {"id": batch_id, "created_at": catalog.now(), "params": catalog.dumps(params), "out_dir": str(out_dir)},
@@ -99,7 +92,7 @@ def decode_job(row: dict) -> dict:
 
 def claim_job(db: sqlite_utils.Database, batch_id: str) -> dict | None:
     """Mark the first pending job (in plan order) running and return it; None when none is left."""
-    with immediate(db):
+    with catalog.transaction(db):
         row = db.execute(
             "SELECT id FROM jobs WHERE batch_id = ? AND status = 'pending' ORDER BY position LIMIT 1", [batch_id]
         ).fetchone()
@@ -117,7 +110,7 @@ def pending_jobs(db: sqlite_utils.Database, batch_id: str) -> list[dict]:
 def claim_jobs(db: sqlite_utils.Database, job_ids: Sequence[str]) -> list[dict]:
     """Mark those of ``job_ids`` still pending as running, in one transaction, and return them in order."""
     claimed = []
-    with immediate(db):
+    with catalog.transaction(db):
         for job_id in job_ids:
             cursor = db.execute("UPDATE jobs SET status = 'running', started_at = ?, reason = NULL WHERE id = ? AND status = 'pending'",
                                 [catalog.now(), job_id])
@@ -128,7 +121,7 @@ def claim_jobs(db: sqlite_utils.Database, job_ids: Sequence[str]) -> list[dict]:
 
 def mark_done(db: sqlite_utils.Database, job_id: str, output: Path, provenance: dict) -> None:
     """Record a finished job; its output must already exist (written atomically by the caller)."""
-    with immediate(db):
+    with catalog.transaction(db):
         mark_done_in_transaction(db, job_id, output, provenance)
 
 
@@ -143,7 +136,7 @@ def mark_done_in_transaction(db: sqlite_utils.Database, job_id: str, output: Pat
 
 
 def mark_failed(db: sqlite_utils.Database, job_id: str, reason: str) -> None:
-    with immediate(db):
+    with catalog.transaction(db):
         db.execute(
             "UPDATE jobs SET status = 'failed', reason = ?, finished_at = ? WHERE id = ?", [reason, catalog.now(), job_id]
         )

@@ -29,13 +29,13 @@ and the batch goes on.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
 import sqlite_utils
 
+from artstyle import names
 from artstyle.corpus import catalog
 from artstyle.batch import manifest
 from artstyle.batch.plan import Job, batch_id, expand_inputs, hash_photos, plan_jobs, style_requests
@@ -71,7 +71,7 @@ class BatchReport:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "style"
+    return names.slug(text, max_length=40, fallback="style")
 
 
 def output_path(out_dir: Path, job: dict) -> Path:
@@ -82,7 +82,7 @@ def output_path(out_dir: Path, job: dict) -> Path:
 
 def _finish_job(db: sqlite_utils.Database, job: dict, output: Path, record: dict) -> None:
     """Mark the job done and record its run in one transaction, once its files exist."""
-    with manifest.immediate(db):
+    with catalog.transaction(db):
         manifest.mark_done_in_transaction(db, job["id"], output, record)
         # record_run's own `with db.conn` commits this whole transaction: the jobs row and the runs row together
         record["run_id"] = record_run(db, record)

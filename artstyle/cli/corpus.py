@@ -1,6 +1,6 @@
 """``artstyle corpus``: add artists from WikiArt, import folders, list, inspect and verify the catalog.
 
-Each command parses its options, calls one function of :mod:`artstyle.corpus.collection`
+Each command parses its options, calls one function of :mod:`artstyle.corpus`
 and renders the result; progress bars go to stderr, results to stdout.
 """
 
@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from artstyle.corpus import collection as corpus
+import artstyle.corpus as corpus
 from artstyle.errors import UsageError
 from artstyle.corpus.wikiart import ClientConfig
 from artstyle.cli.common import note, print_json, progress, settings_of

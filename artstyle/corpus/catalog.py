@@ -12,16 +12,18 @@ batch manifest, ``batches`` and ``jobs``.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import re
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import sqlite_utils
 
+from artstyle import names
 from artstyle.errors import NotFoundError, StorageError, UsageError
 
 WORK_STATUSES = ("listed", "downloaded", "skipped", "failed")
@@ -99,10 +101,23 @@ MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migrate_1, _migrat
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+@contextlib.contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+    """One write transaction that takes the write lock up front (``BEGIN IMMEDIATE``), yielding the connection.
+
+    Committed when the block ends, rolled back when it raises. Taking the lock
+    at BEGIN rather than at the first write means two processes never deadlock
+    upgrading a read lock, and concurrent first opens are serialised. Every
+    catalog writer (corpus, image store, batch manifest) goes through here.
+    """
+    with db.conn:
+        db.conn.execute("BEGIN IMMEDIATE")
+        yield db.conn
+
+
 def ensure_shape(db: sqlite_utils.Database) -> None:
     """Bring the schema up to :data:`SCHEMA_VERSION`, one transaction per migration."""
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")  # serialise concurrent first opens
+    with transaction(db):  # serialises concurrent first opens
         version = db.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StorageError(
@@ -166,27 +181,23 @@ def decode_work(row: dict) -> dict:
     return row
 
 
-def _normalise(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-
-
 def resolve_artist(db: sqlite_utils.Database, name: str) -> dict:
     """Find one artist by slug, name or a unique part of either; list the closest on failure.
 
     ``picasso``, ``Pablo Picasso`` and ``pablo-picasso`` all resolve to
     pablo-picasso when that is unambiguous.
     """
-    wanted = _normalise(name)
+    wanted = names.slug(name)
     artists = list(db["artists"].rows) if db["artists"].exists() else []
-    exact = [a for a in artists if wanted in (a["slug"], _normalise(a["name"] or ""))]
+    exact = [a for a in artists if wanted in (a["slug"], names.slug(a["name"] or ""))]
     if exact:
         return exact[0]
-    partial = [a for a in artists if re.search(rf"(^|-){re.escape(wanted)}(-|$)", a["slug"])] if wanted else []
+    partial = [a for a in artists if names.has_words(wanted, a["slug"])] if wanted else []
     if len(partial) == 1:
         return partial[0]
     if len(partial) > 1:
-        names = ", ".join(sorted(a["slug"] for a in partial))
-        raise UsageError(f"artist {name!r} is ambiguous: {names}", hint="give the full slug")
+        slugs = ", ".join(sorted(a["slug"] for a in partial))
+        raise UsageError(f"artist {name!r} is ambiguous: {slugs}", hint="give the full slug")
     close = difflib.get_close_matches(wanted, [a["slug"] for a in artists], n=3, cutoff=0.5)
     hint = f"did you mean: {', '.join(close)}?" if close else "see `artstyle corpus list` for the artists in the catalog"
     raise NotFoundError(f"no artist {name!r} in the catalog", hint=hint)

@@ -15,7 +15,10 @@ artist's share is split equally among the works drawn for it.
 
 An artist missing from the catalog is fetched through ``fetch(name)`` (by
 default :func:`artstyle.corpus.collection.add_artist`, imported lazily) unless
-``offline``.
+``offline``. A work named in ``--blend`` that the catalog only lists (not yet
+downloaded) is made local through ``ensure(work_id)`` (the paint pipeline
+passes :func:`artstyle.corpus.collection.ensure_image`) unless ``offline``;
+the hooks keep this module free of network code.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from artstyle.errors import InputError, NotFoundError, UsageError
 log = logging.getLogger(__name__)
 
 FetchHook = Callable[[str], None]  # fetch an artist (by name or slug) into the catalog, with images
+EnsureHook = Callable[[str], Path]  # download a listed work's image by work id; returns its local path
 FETCH_LIMIT = 8  # works downloaded when an unknown artist is fetched on the fly
 
 
@@ -110,11 +114,12 @@ def _resolve(db: sqlite_utils.Database, name: str, offline: bool, fetch: FetchHo
                 f"no artist {name!r} in the catalog (offline, so not fetched from WikiArt)",
                 hint=missing.hint or "add the artist first with `artstyle corpus add ARTIST`",
             ) from None
-    (fetch or _no_fetch)(name)
+    (fetch or no_fetch)(name)
     return catalog.resolve_artist(db, name)
 
 
-def _no_fetch(name: str) -> None:
+def no_fetch(name: str) -> None:
+    """The fetch hook of a caller that cannot fetch: say how to add the artist."""
     raise NotFoundError(
         f"no artist {name!r} in the catalog",
         hint=f"add it with `artstyle corpus add {name}` or `artstyle corpus import DIR --artist NAME`",
@@ -182,6 +187,16 @@ def _work_entry(db, name: str) -> dict | None:
         return None
 
 
+def _named_work(db, home: Path, work: dict, weight: float, offline: bool, ensure: EnsureHook | None) -> StylePick:
+    """A work named by id in ``--blend``; one only listed is downloaded through ``ensure`` first when online."""
+    if work["status"] == "listed" and ensure is not None and not offline:
+        ensure(work["id"])
+        work = catalog.get_work(db, work["id"])
+    if work["status"] != "downloaded":
+        raise NotFoundError(f"work {work['id']} is not downloaded (status {work['status']})", hint="run `artstyle corpus verify --fix`")
+    return _as_pick(home, work, weight)
+
+
 def pick_works(
     db: sqlite_utils.Database,
     home: Path,
@@ -193,6 +208,7 @@ def pick_works(
     seed: int = 0,
     offline: bool = False,
     fetch: FetchHook | None = None,
+    ensure: EnsureHook | None = None,
 ) -> list[StylePick]:
     """The style works for ``like`` artists or a ``blend``, drawn reproducibly from ``seed``."""
     works = parse_works(works)
@@ -204,9 +220,7 @@ def pick_works(
     for name, weight in entries:
         work = _work_entry(db, name) if blend else None
         if work is not None:
-            if work["status"] != "downloaded":
-                raise NotFoundError(f"work {name} is not downloaded (status {work['status']})", hint="run `artstyle corpus verify --fix`")
-            picks.append(_as_pick(home, work, weight))
+            picks.append(_named_work(db, home, work, weight, offline, ensure))
             continue
         artist = _resolve(db, name, offline, fetch)
         draw = _aggregate if works == WORKS_ALL else partial(_draw, k=works)

@@ -21,8 +21,10 @@ from typing import Iterable, Iterator
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from artstyle.corpus import catalog
 from artstyle.errors import InputError, NetworkError
 from artstyle.files import PART_SUFFIX, atomic_write_bytes, sha256_bytes
+from artstyle.settings import IMAGES_DIR
 from artstyle.corpus.wikiart.client import Client, HTTPStatusError, UnreachableError
 from artstyle.corpus.wikiart.records import PLACEHOLDER_MARK, VARIANT_ORDER
 
@@ -68,12 +70,12 @@ def inspect_image(data: bytes, name: str) -> ImageFacts:
 
 
 def relative_path(artist: str, work_id: str, ext: str) -> str:
-    return f"images/{artist}/{work_id}.{ext}"
+    return f"{IMAGES_DIR}/{artist}/{work_id}.{ext}"
 
 
 def stored_facts(home: Path, artist: str, work_id: str) -> tuple[str, ImageFacts] | None:
     """A finished file already on disk for this work (a crash before the catalog write), verified."""
-    for path in sorted((home / "images" / artist).glob(f"{work_id}.*")):
+    for path in sorted((home / IMAGES_DIR / artist).glob(f"{work_id}.*")):
         if path.name.endswith(PART_SUFFIX):
             continue
         try:
@@ -160,8 +162,7 @@ def duplicate_map(rows: list[dict], bits: int = NEAR_DUPLICATE_BITS) -> dict[str
 
 def flag_duplicates(db, artist: str) -> int:
     """Recompute ``duplicate_of`` for an artist's downloaded works; return how many are duplicates."""
-    with db.conn:
-        db.conn.execute("BEGIN IMMEDIATE")
+    with catalog.transaction(db):
         rows = [dict(zip(("id", "sha256", "phash", "width", "height", "duplicate_of"), r)) for r in db.conn.execute(
             "SELECT id, sha256, phash, width, height, duplicate_of FROM works WHERE artist = ? AND status = 'downloaded'",
             [artist])]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from artstyle.corpus import catalog
-from artstyle.corpus.sampler import FETCH_LIMIT, FetchHook, Filters, StylePick, pick_works
+from artstyle.corpus.sampler import FETCH_LIMIT, EnsureHook, FetchHook, Filters, StylePick, pick_works
 from artstyle.errors import UsageError
 from artstyle.files import load_image, sha256_file
 from artstyle.paint.options import parse_weights
@@ -122,6 +122,17 @@ def default_fetch(settings: Settings, progress: Callable | None = None) -> Fetch
     return fetch
 
 
+def default_ensure(settings: Settings) -> EnsureHook:
+    """Download a listed work named in ``--blend`` (or ``--work``) through :func:`artstyle.corpus.ensure_image`."""
+
+    def ensure(work_id: str) -> Path:
+        from artstyle.corpus import ensure_image
+
+        return ensure_image(settings, work_id)
+
+    return ensure
+
+
 def draw_picks(
     settings: Settings, request: StyleRequest, *, works: int | str = 1, filters: Filters = Filters(), seed: int = 0,
     offline: bool = False, fetch: FetchHook | None = None,
@@ -132,12 +143,14 @@ def draw_picks(
     fresh = not settings.catalog_path.exists()
     db = catalog.open_catalog(settings.catalog_path, create=not offline)
     fetch = fetch or (None if offline else default_fetch(settings))
+    ensure = None if offline else default_ensure(settings)
     try:
         if request.kind == "work":
             catalog.get_work(db, request.value)  # a clear NotFoundError for a wrong id, not an artist lookup
         like = list(request.values) if request.kind == "like" else ()
         blend = None if like else request.record(works, filters)["blend"]
-        return pick_works(db, settings.home, like=like, blend=blend, works=works, filters=filters, seed=seed, offline=offline, fetch=fetch)
+        return pick_works(db, settings.home, like=like, blend=blend, works=works, filters=filters, seed=seed, offline=offline,
+                          fetch=fetch, ensure=ensure)
     except Exception:
         if fresh:  # a failed first fetch leaves the data home as it found it
             catalog.discard_if_empty(db, settings.catalog_path)

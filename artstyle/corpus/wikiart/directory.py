@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import difflib
 import html
-import re
-import unicodedata
 
+from artstyle import names
 from artstyle.errors import NotFoundError, UsageError
 
 PATH = "/en/App/Artist/AlphabetJson"
@@ -29,9 +28,7 @@ def params(public_domain: str) -> dict[str, str]:
 
 def normalise(text: str) -> str:
     """``Paul Cézanne`` -> ``paul-cezanne``: accents dropped, entities decoded, words joined by '-'."""
-    plain = unicodedata.normalize("NFKD", html.unescape(text or ""))
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+    return names.slug(text, fold=True)
 
 
 def parse_artist_list(data) -> list[dict]:
@@ -59,10 +56,6 @@ def merge(*lists: list[dict]) -> list[dict]:
     return [merged[url] for url in sorted(merged)]
 
 
-def _words_in(wanted: str, text: str) -> bool:
-    return bool(re.search(rf"(^|-){re.escape(wanted)}(-|$)", text))
-
-
 def resolve(artists: list[dict], name: str) -> dict:
     """The one artist ``name`` means; UsageError when ambiguous, NotFoundError with the closest otherwise."""
     wanted = normalise(name)
@@ -72,7 +65,7 @@ def resolve(artists: list[dict], name: str) -> dict:
     exact = exact or [a for a in artists if wanted in (normalise(a["name"]), normalise(a["last_name_first"]))]
     if len(exact) == 1:
         return exact[0]
-    partial = exact or [a for a in artists if _words_in(wanted, a["url"]) or _words_in(wanted, normalise(a["name"]))]
+    partial = exact or [a for a in artists if names.has_words(wanted, a["url"]) or names.has_words(wanted, normalise(a["name"]))]
     if len(partial) == 1:
         return partial[0]
     if partial:

@@ -1,0 +1,95 @@
+"""Importing a folder of the user's own images as one artist's works (no network).
+
+Why this module: a local import shares the catalog writers and the image
+store with WikiArt collection but none of its network code; each readable
+image becomes a ``downloaded`` work with source ``local`` and id
+``local-<sha256 prefix>``, so importing the same folder again adds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from artstyle import names
+from artstyle.corpus import catalog
+from artstyle.corpus import store
+from artstyle.corpus.collection import Progress, no_progress, save_artist, save_listed, save_result
+from artstyle.corpus.wikiart.records import work_record
+from artstyle.errors import InputError, UsageError
+from artstyle.files import IMAGE_SUFFIXES, atomic_write_bytes
+from artstyle.settings import Settings
+
+
+@dataclass
+class ImportReport:
+    slug: str
+    name: str
+    found: int
+    imported: int = 0
+    already: int = 0
+    duplicates: int = 0
+    skipped: list[str] = field(default_factory=list)  # "path: reason"
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _title_and_year(stem: str) -> tuple[str, str | None]:
+    """``the-shipwreck-1805`` -> ("The shipwreck", "1805")."""
+    match = re.match(r"^(.*?)[-_ ]+(\d{4}(?:-\d{2,4})?)(?:[-_ ].*)?$", stem)
+    title, year = (match.group(1), match.group(2)) if match else (stem, None)
+    words = re.sub(r"[-_]+", " ", title).strip()
+    return (words[:1].upper() + words[1:]) or stem, year
+
+
+def image_files(folder: Path) -> list[Path]:
+    """Image files under ``folder``, recursively, in a stable order (hidden files skipped)."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                  and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def import_folder(settings: Settings, folder: Path | str, artist: str, *, slug: str | None = None,
+                  progress: Progress = no_progress) -> ImportReport:
+    """Import every readable image under ``folder`` as works of ``artist``; bad files are skipped and reported."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder} is not a folder", hint="give the folder that holds the images")
+    files = image_files(folder)
+    if not files:
+        raise InputError(f"no images in {folder}", hint=f"supported files: {', '.join(sorted(IMAGE_SUFFIXES))}")
+    slug = names.slug(slug or artist)
+    if not slug:
+        raise UsageError(f"cannot make a slug from {artist!r}", hint="give one with --slug")
+    db = catalog.open_catalog(settings.catalog_path)
+    report = ImportReport(slug=slug, name=artist, found=len(files))
+    if not db["artists"].count_where("slug = ?", [slug]):  # an artist added from WikiArt keeps its record
+        save_artist(db, {"slug": slug, "name": artist, "source": "local"})
+    for done, path in enumerate(files, 1):
+        _import_one(db, settings.home, path, slug, report)
+        progress("importing", done, len(files))
+    report.duplicates = store.flag_duplicates(db, slug)
+    return report
+
+
+def _import_one(db, home: Path, path: Path, slug: str, report: ImportReport) -> None:
+    try:
+        data = path.read_bytes()
+        facts = store.inspect_image(data, path.name)
+    except (InputError, OSError) as exc:
+        report.skipped.append(f"{path}: {getattr(exc, 'message', None) or exc}")
+        return
+    work_id = f"local-{facts.sha256[:16]}"
+    row = db.conn.execute("SELECT status FROM works WHERE id = ?", [work_id]).fetchone()
+    if row and row[0] == "downloaded" and (home / store.relative_path(slug, work_id, facts.ext)).exists():
+        report.already += 1
+        return
+    relative = store.relative_path(slug, work_id, facts.ext)
+    atomic_write_bytes(home / relative, data)
+    title, year = _title_and_year(path.stem)
+    record = work_record(id=work_id, artist=slug, title=title, year=year, page_url=None)
+    save_listed(db, [record], source="local")
+    save_result(db, work_id, {"status": "downloaded", "reason": None, "local_path": relative, "sha256": facts.sha256,
+                              "bytes": facts.bytes, "width": facts.width, "height": facts.height, "phash": facts.phash})
+    report.imported += 1
