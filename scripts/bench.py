@@ -105,7 +105,8 @@ def _objective(size: int, device, options, speed: bool = True):
     from artstyle.core.features import load_feature_net
     from artstyle.core.losses import build_objective
     from artstyle.core.speed import fast_net
-    from artstyle.style.targets import color_stats, compute_style_targets, image_to_tensor, prepare_style
+    from artstyle.core.images import image_to_tensor
+    from artstyle.style.targets import color_stats, compute_style_targets, prepare_style
 
     content_image, style_image = _images()
     net = load_feature_net("random", options.style_layers + options.content_layers, options.pooling, device)
@@ -191,7 +192,8 @@ def measure_quality(size: int, config: str, device: str, iterations: int, bar: f
     from artstyle.paint.stages import colour_maps
     from artstyle.corpus.sampler import StylePick
     from artstyle.core.speed import upsample
-    from artstyle.style.targets import color_stats, image_to_tensor
+    from artstyle.core.images import image_to_tensor
+    from artstyle.style.targets import color_stats
 
     device = resolve_device(device)
     options = _options(size, None if config == "default" else iterations, config)

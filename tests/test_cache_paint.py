@@ -13,7 +13,7 @@ from artstyle.files import load_image
 from artstyle.paint import paint
 from artstyle.style.provider import UncachedTargets
 from artstyle.style.residency import shared_lru
-from artstyle.style.targets import image_to_tensor
+from artstyle.core.images import image_to_tensor
 from cache_support import register_paintings
 
 SMALL = dict(size=64, iterations=3, style_layers=("relu1_1", "relu2_1", "relu3_1"))

@@ -19,7 +19,8 @@ from artstyle.core.features import Pooling, load_feature_net
 from artstyle.files import load_image
 from artstyle.style.residency import DeviceLRU
 from artstyle.style.config import TargetConfig
-from artstyle.style.targets import color_stats, compute_style_targets, image_to_tensor, prepare_style
+from artstyle.core.images import image_to_tensor
+from artstyle.style.targets import color_stats, compute_style_targets, prepare_style
 from cache_support import register_paintings
 
 LAYERS = ("relu1_1", "relu2_1", "relu3_1")

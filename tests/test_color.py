@@ -18,7 +18,7 @@ from artstyle.core.color import (
     with_chroma,
 )
 from artstyle.files import load_image
-from artstyle.style.targets import image_to_tensor
+from artstyle.core.images import image_to_tensor
 
 
 def _images(seed=0, b=2, size=16):

@@ -14,7 +14,8 @@ from artstyle.files import load_image, sha256_file
 from artstyle.paint import PaintOptions, paint
 from artstyle.paint.provenance import read_png_record
 from artstyle.settings import Settings
-from artstyle.style.targets import compute_style_targets, image_to_tensor
+from artstyle.core.images import image_to_tensor
+from artstyle.style.targets import compute_style_targets
 from conftest import PAINTINGS
 from paint_support import register_paintings
 

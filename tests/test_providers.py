@@ -20,7 +20,8 @@ from artstyle.style.entries import StoreOptions
 from artstyle.style.maintenance import list_entries
 from artstyle.style.provider import CachedTargets, TargetProvider, UncachedTargets
 from artstyle.style.residency import DeviceLRU, shared_lru
-from artstyle.style.targets import color_stats, image_to_tensor
+from artstyle.core.images import image_to_tensor
+from artstyle.style.targets import color_stats
 from cache_support import register_paintings
 
 LAYERS = ("relu1_1", "relu2_1", "relu3_1")

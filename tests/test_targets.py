@@ -8,7 +8,8 @@ from artstyle.core.color import ColorMode, lab_stats, luminance_stats
 from artstyle.core.features import load_feature_net
 from artstyle.core.losses import gram_matrix
 from artstyle.style.config import TargetConfig
-from artstyle.style.targets import color_stats, compute_style_targets, image_to_tensor, prepare_style, tensor_to_image
+from artstyle.core.images import image_to_tensor, tensor_to_image
+from artstyle.style.targets import color_stats, compute_style_targets, prepare_style
 
 LAYERS = ("relu1_1", "relu3_1")
 

@@ -33,7 +33,7 @@ from artstyle.paint import paint
 from artstyle.paint import StyleRequest
 from artstyle.corpus.sampler import Filters, pick_works
 from artstyle.settings import Settings
-from artstyle.style.targets import tensor_to_image
+from artstyle.core.images import tensor_to_image
 
 DEFAULT_RATIOS = (1e1, 1e2, 1e3, 1e4, 1e5)
 DEFAULT_SNAPSHOTS = (1, 10, 50, 100, 200)

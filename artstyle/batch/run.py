@@ -51,7 +51,7 @@ from artstyle.paint import StyleRequest
 from artstyle.paint.provenance import record_run, sidecar_path, write_outputs
 from artstyle.settings import Settings
 from artstyle.core.speed import auto_batch_size
-from artstyle.style.targets import painted_size
+from artstyle.core.images import painted_size
 
 log = logging.getLogger(__name__)
 

@@ -42,7 +42,8 @@ from artstyle.paint.stages import colour_maps, combined, offset_steps, scale_pla
 from artstyle.settings import Settings
 from artstyle.style.config import TargetConfig
 from artstyle.style.provider import CachedTargets, TargetProvider
-from artstyle.style.targets import color_stats, image_to_tensor, tensor_to_image
+from artstyle.core.images import image_to_tensor, tensor_to_image
+from artstyle.style.targets import color_stats
 
 @dataclass
 class PaintResult:

@@ -24,7 +24,7 @@ from artstyle.core.speed import split_iterations
 from artstyle.files import save_image
 from artstyle.paint.options import PaintOptions
 from artstyle.style.provider import TargetProvider
-from artstyle.style.targets import image_to_tensor, tensor_to_image
+from artstyle.core.images import image_to_tensor, tensor_to_image
 
 if TYPE_CHECKING:
     from artstyle.paint.pipeline import Job
