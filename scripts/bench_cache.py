@@ -34,6 +34,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the test helper that registers the shared paintings
 
+from artstyle.settings import CACHE_DIR, CATALOG_FILE  # noqa: E402
 from artstyle.style.build import artist_sources, build_cache  # noqa: E402
 from artstyle.style.cache import StyleCache  # noqa: E402
 from artstyle.style.config import TargetConfig  # noqa: E402
@@ -81,7 +82,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         register_paintings(home, args.paintings)
-        db = open_catalog(home / "catalog.db")
+        db = open_catalog(home / CATALOG_FILE)
         source = artist_sources(db, home, "vincent-van-gogh")[0]
 
         def uncached():
@@ -110,14 +111,14 @@ def main() -> None:
         for name, options in {"fp32": StoreOptions(), "fp16": StoreOptions(fp16=True), "triangle": StoreOptions(triangle=True),
                               "fp16+triangle": StoreOptions(fp16=True, triangle=True)}.items():
             store_home = home / "stores" / name
-            store_db = open_catalog(store_home / "catalog.db")
+            store_db = open_catalog(store_home / CATALOG_FILE)
             StyleCache(store_home, store_db, device, options=options, lru=DeviceLRU(device, 1 << 30)).put(
                 key, targets, work_id=None, kind="image", config={})
 
             def load(store_home=store_home, store_db=store_db):
                 assert StyleCache(store_home, store_db, device, lru=DeviceLRU(device, 1 << 30)).get(key) is not None
 
-            entries[name] = {"bytes": entry_path(store_home / "cache", key).stat().st_size, "load_s": timed(load, device, args.repeats * 4)}
+            entries[name] = {"bytes": entry_path(store_home / CACHE_DIR, key).stat().st_size, "load_s": timed(load, device, args.repeats * 4)}
 
         clear_cache(home, db)  # build everything from scratch
         artists = [row["slug"] for row in db["artists"].rows]

@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from artstyle import shares
 from artstyle.core.losses import (
     ContentLoss,
     StyleLoss,
@@ -16,7 +17,6 @@ from artstyle.core.losses import (
     content_term,
     gram_matrix,
     mean_gram,
-    normalise_weights,
     relative_scale,
     style_term,
 )
@@ -142,4 +142,4 @@ def test_a_batched_objective_judges_each_image_by_its_own_terms():
 @pytest.mark.parametrize("weights", [[], [0, 0], [-1, 2], [float("nan")], [float("inf"), 1]])
 def test_bad_weights_are_rejected(weights):
     with pytest.raises(ValueError):
-        normalise_weights(weights)
+        shares.normalise(weights)

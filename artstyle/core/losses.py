@@ -41,6 +41,8 @@ from typing import Mapping, Sequence
 import torch
 from torch import Tensor, nn
 
+from artstyle import shares
+
 EPS = 1e-8
 
 
@@ -172,24 +174,15 @@ class WeightedSum(nn.Module):
     def __init__(self, losses: Sequence[nn.Module], weights: Sequence[float]) -> None:
         super().__init__()
         self.losses = nn.ModuleList(losses)
-        self.weights = normalise_weights(weights)
+        self.weights = shares.normalise(weights)
 
     def forward(self, *args) -> Tensor:
         return sum(w * loss(*args) for w, loss in zip(self.weights, self.losses))  # type: ignore[return-value]
 
 
-def normalise_weights(weights: Sequence[float]) -> list[float]:
-    """Non-negative finite weights scaled to sum to 1 (ValueError otherwise; callers validate first)."""
-    values = [float(w) for w in weights]
-    total = sum(values)
-    if not values or any(not (w >= 0) or w == float("inf") for w in values) or not total > 0:
-        raise ValueError(f"weights must be non-negative, finite and not all zero: {values}")
-    return [w / total for w in values]
-
-
 def mean_gram(grams: Sequence[Tensor], weights: Sequence[float]) -> Tensor:
     """The weighted mean Gram Σₖ wₖ Tₖ (weights normalised): what a weighted sum optimises toward."""
-    return sum(w * g for w, g in zip(normalise_weights(weights), grams))
+    return sum(w * g for w, g in zip(shares.normalise(weights), grams))
 
 
 def style_term(
@@ -198,7 +191,7 @@ def style_term(
     layer_weights: Mapping[str, float],
 ) -> SumLoss:
     """Σ_layers λ_l Σₖ wₖ ‖gram(F_l) − Tₖ,l‖² / ‖T̄_l‖², with λ normalised to sum to 1."""
-    lam = dict(zip(layer_weights, normalise_weights(list(layer_weights.values()))))
+    lam = dict(zip(layer_weights, shares.normalise(list(layer_weights.values()))))
     per_layer = []
     for layer, lam_l in lam.items():
         grams = [t[layer] for t in targets]

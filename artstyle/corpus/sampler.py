@@ -34,6 +34,7 @@ from typing import Callable, Sequence
 
 import sqlite_utils
 
+from artstyle import shares
 from artstyle.corpus import catalog
 from artstyle.errors import InputError, NotFoundError, UsageError
 
@@ -101,7 +102,8 @@ def parse_blend(text: str) -> list[tuple[str, float]]:
     total = sum(w for _, w in entries)
     if total <= 0:
         raise UsageError(f"--blend weights sum to zero in {text!r}", hint="give at least one entry a positive weight")
-    return [(name, w / total) for name, w in entries if w > 0]
+    normalised = shares.normalise([w for _, w in entries])
+    return [(name, w) for (name, _), w in zip(entries, normalised) if w > 0]
 
 
 def _resolve(db: sqlite_utils.Database, name: str, offline: bool, fetch: FetchHook | None) -> dict:

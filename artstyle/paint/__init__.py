@@ -6,11 +6,11 @@ part (a :class:`Job`) and the painting itself, which is how ``batch`` paints
 several jobs as one batch tensor.
 """
 
-from artstyle.paint.options import PaintOptions, parse_weights
+from artstyle.paint.options import PaintOptions
 from artstyle.paint.pipeline import Job, PaintResult, batch_key, paint, prepare, run_jobs
 from artstyle.paint.request import StyleRequest, default_fetch
 
 __all__ = [
     "Job", "PaintOptions", "PaintResult", "StyleRequest", "batch_key",
-    "default_fetch", "paint", "parse_weights", "prepare", "run_jobs",
+    "default_fetch", "paint", "prepare", "run_jobs",
 ]

@@ -15,6 +15,7 @@ from artstyle.core.color import ColorMode
 from artstyle.core.features import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, Pooling, check_layers
 from artstyle.core.optimize import Init, OptimizeConfig, OptimizerChoice
 from artstyle.core.speed import Precision, check_scales
+from artstyle import shares
 from artstyle.errors import UsageError
 from artstyle.style.config import TargetConfig
 
@@ -72,7 +73,7 @@ class PaintOptions:
             coerce(self, "style_layer_weights", tuple(float(w) for w in self.style_layer_weights))
             if len(self.style_layer_weights) != len(self.style_layers):
                 raise UsageError("give one style layer weight per style layer", hint=f"layers: {', '.join(self.style_layers)}")
-            parse_weights(self.style_layer_weights, "style layer weights")
+            shares.parse(self.style_layer_weights, "style layer weights")
 
     def optimize_config(self) -> OptimizeConfig:
         return OptimizeConfig(
@@ -114,17 +115,3 @@ def _check_weight(name: str, value: float) -> None:
     if not (math.isfinite(value) and value >= 0):
         flag = "--" + name.replace("_", "-")
         raise UsageError(f"{flag} must be a finite number >= 0, not {value}", hint=f"use e.g. {flag} 1")
-
-
-def parse_weights(weights: Sequence[float] | str, what: str = "--style-weights") -> list[float]:
-    """Comma-separated or listed non-negative weights, normalised to sum to 1."""
-    hint = f"give non-negative numbers separated by commas, e.g. {what} 3,7"
-    if isinstance(weights, str):
-        try:
-            weights = [float(w) for w in weights.split(",")]
-        except ValueError:
-            raise UsageError(f"malformed {what} {weights!r}", hint=hint) from None
-    values = [float(w) for w in weights]
-    if not values or any(not (math.isfinite(w) and w >= 0) for w in values) or sum(values) <= 0:
-        raise UsageError(f"{what} must be finite, non-negative and not all zero: {values}", hint=hint)
-    return [w / sum(values) for w in values]

@@ -16,9 +16,9 @@ from typing import Callable, Sequence
 
 from artstyle.corpus import catalog
 from artstyle.corpus.sampler import FETCH_LIMIT, EnsureHook, FetchHook, Filters, StylePick, pick_works
+from artstyle import shares
 from artstyle.errors import UsageError
 from artstyle.files import load_image, sha256_file
-from artstyle.paint.options import parse_weights
 from artstyle.settings import Settings
 
 REQUEST_KINDS = ("like", "blend", "work", "image")
@@ -51,7 +51,7 @@ class StyleRequest:
     def _check_weights(self) -> None:
         if self.kind != "image":
             raise UsageError("weights are given per --style-image only", hint="use --blend NAME=WEIGHT for artists and works")
-        weights = tuple(parse_weights(self.weights))
+        weights = tuple(shares.parse(self.weights))
         if len(weights) != len(self.values):
             raise UsageError(f"{len(self.values)} style images but {len(weights)} style weights", hint="give one weight per --style-image")
         object.__setattr__(self, "weights", weights)
@@ -72,7 +72,7 @@ class StyleRequest:
             return cls("like", tuple(like))
         if blend:
             return cls("blend", blend)
-        weights = parse_weights(style_weights) if style_weights is not None else None
+        weights = shares.parse(style_weights) if style_weights is not None else None
         return cls("image", tuple(str(p) for p in style_images), tuple(weights) if weights is not None else None)
 
     @property

@@ -58,6 +58,7 @@ from typing import Callable, Mapping
 import sqlite_utils
 import torch
 
+from artstyle.settings import CACHE_DIR
 from artstyle.style.entries import CorruptEntry, StoreOptions, Targets, encode_entry, entry_path, read_entry, write_entry
 from artstyle.corpus.catalog import now, resolve_artist
 from artstyle.errors import StorageError
@@ -97,7 +98,7 @@ class StyleCache:
 
     @property
     def cache_dir(self) -> Path:
-        return self.home / "cache"
+        return self.home / CACHE_DIR
 
     def path_of(self, key: str) -> Path:
         return entry_path(self.cache_dir, key)

@@ -16,6 +16,7 @@ from typing import Callable, Iterable, Sequence
 
 import sqlite_utils
 
+from artstyle.settings import CACHE_DIR
 from artstyle.corpus.catalog import resolve_artist
 from artstyle.style.entries import CorruptEntry, read_entry
 from artstyle.style.residency import all_shared
@@ -71,7 +72,7 @@ def verify_cache(
             report.ok += 1
         if on_entry:
             on_entry(row)
-    cache_dir = home / "cache"
+    cache_dir = home / CACHE_DIR
     if cache_dir.is_dir():
         report.orphans = sorted(str(p.relative_to(home)) for p in cache_dir.rglob("*") if p.is_file() and p.resolve() not in known)
     if fix:
@@ -103,8 +104,8 @@ def clear_cache(home: Path, db: sqlite_utils.Database, artist: str | None = None
                WHERE w.artist = ? OR json_extract(c.config, '$.artist') = ?""", [slug, slug])]
     freed = sum(row["bytes"] or 0 for row in rows)
     paths = [row["path"] for row in rows]
-    if artist is None and (home / "cache").is_dir():
-        paths += [str(p.relative_to(home)) for p in (home / "cache").rglob("*") if p.is_file()]
+    if artist is None and (home / CACHE_DIR).is_dir():
+        paths += [str(p.relative_to(home)) for p in (home / CACHE_DIR).rglob("*") if p.is_file()]
     _remove(home, db, [row["key"] for row in rows], paths)
     for lru_key in (row["key"] for row in rows):
         for lru in all_shared():
