@@ -122,3 +122,30 @@ def test_wikiart_and_what_it_imports_never_import_torch():
             heavy[name] = bad
     assert "artstyle.corpus.wikiart.client" in reached  # the closure did walk the package
     assert not heavy
+
+
+# What each stage may import (docs/architecture.md, "Who may import whom"): the data path flows one way.
+TOP = "top"  # errors, files, settings, names, shares
+ALLOWED = {
+    TOP: {TOP},
+    "core": {TOP, "core"},
+    "corpus": {TOP, "corpus"},
+    "style": {TOP, "core", "corpus", "style"},
+    "paint": {TOP, "core", "corpus", "style", "paint"},
+    "batch": {TOP, "core", "corpus", "style", "paint", "batch"},
+    "cli": {TOP, "core", "corpus", "style", "paint", "batch", "cli"},
+}
+
+
+def _stage(dotted: str) -> str:
+    parts = dotted.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in PACKAGES else TOP
+
+
+@pytest.mark.parametrize("path", [p for p in _modules(PACKAGE) if p.parent != PACKAGE or p.name not in ("__init__.py", "__main__.py")],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_each_stage_imports_only_the_stages_before_it(path):
+    stage = _stage(_name(path))
+    imported = {n for n in _imports(path) if n == "artstyle" or n.startswith("artstyle.")}
+    wrong = sorted(n for n in imported if _stage(n) not in ALLOWED[stage])
+    assert not wrong, f"{stage} may import {sorted(ALLOWED[stage])}"

@@ -80,43 +80,25 @@ class Job:
 def paint(
     content: Path | str | Image.Image,
     *,
-    like: Sequence[str] | str = (),
-    blend: str | None = None,
-    style_images: Sequence[Path | str] = (),
-    style_weights: Sequence[float] | str | None = None,
-    request: StyleRequest | None = None,
-    works: int | str = 1,
-    style: str | None = None,
-    genre: str | None = None,
-    years: str | None = None,
-    offline: bool = False,
-    options: PaintOptions | None = None,
     settings: Settings | None = None,
-    seed: int | None = None,
-    output: Path | str | bool | None = None,
-    force: bool = False,
     callback: Callable[[Step], None] | None = None,
-    on_picks: Callable[[list[StylePick]], None] | None = None,
-    fetch: FetchHook | None = None,
     targets: TargetProvider | None = None,
-    **option_overrides,
+    **request,
 ) -> PaintResult:
-    """Paint ``content`` like an artist (``like``), a ``blend``, or explicit ``style_images`` (or one ``request``).
+    """Paint ``content`` like an artist (``like=``), a ``blend=``, explicit ``style_images=`` or a ``request=``.
 
+    Every keyword of :func:`prepare` is accepted (``seed``, ``works``, ``style``,
+    ``offline``, ``options``, ``output``, option overrides such as ``size=256``...).
     Returns the image and its provenance; with ``output`` (a path, or True for
     ``<photo stem>.<artist>.png`` beside the photo) also writes the image, its
     ``.json`` sidecar and a ``runs`` row (never overwriting unless ``force``).
     ``seed`` fixes the works drawn, the noise and so the pixels (a random seed
-    is drawn and recorded when None). Option keywords (``size=256``,
-    ``iterations=50``...) override ``options``.
+    is drawn and recorded when None). ``callback`` sees every optimisation
+    step; ``targets`` replaces the style cache as the source of style targets.
     """
     started = time.perf_counter()
     settings = settings or Settings.from_env()
-    job = prepare(
-        content, like=like, blend=blend, style_images=style_images, style_weights=style_weights, request=request,
-        works=works, style=style, genre=genre, years=years, offline=offline, options=options, settings=settings,
-        seed=seed, output=output, force=force, on_picks=on_picks, fetch=fetch, **option_overrides,
-    )
+    job = prepare(content, settings=settings, **request)
     job.timings["setup"] = time.perf_counter() - started
     return run_jobs([job], settings, targets, [callback], started)[0]
 
