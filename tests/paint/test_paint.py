@@ -16,8 +16,8 @@ from artstyle.paint.provenance import read_png_record
 from artstyle.settings import Settings
 from artstyle.core.images import image_to_tensor
 from artstyle.style.targets import compute_style_targets
-from conftest import PAINTINGS
-from paint_support import register_paintings
+from support.paths import PAINTINGS
+from support.corpus import register_paintings
 
 pytestmark = pytest.mark.skipif(not PAINTINGS.is_dir(), reason=f"shared paintings not found at {PAINTINGS}")
 PHOTO = PAINTINGS / "photos" / "tubingen.jpg"

@@ -14,7 +14,7 @@ from artstyle.paint import paint
 from artstyle.style.provider import UncachedTargets
 from artstyle.style.residency import shared_lru
 from artstyle.core.images import image_to_tensor
-from cache_support import register_paintings
+from support.corpus import register_paintings
 
 SMALL = dict(size=64, iterations=3, style_layers=("relu1_1", "relu2_1", "relu3_1"))
 

@@ -17,8 +17,8 @@ from artstyle.corpus import catalog
 import artstyle.corpus as corpus
 from artstyle.errors import NotFoundError
 from artstyle.settings import Settings
-from wikiart_replay import SPECIAL, ReplayServer, generated_image, jpeg, make_artist
-from wikiart_support import FAST, FAST_CLI, replay, run_cli, small_replay, snapshot, without_write_override  # noqa: F401  (fixtures)
+from support.wikiart_replay import SPECIAL, ReplayServer, generated_image, jpeg, make_artist
+from support.wikiart import FAST, FAST_CLI, replay, run_cli, small_replay, snapshot, without_write_override  # noqa: F401  (fixtures)
 
 SLUG = "martiros-sarian"
 

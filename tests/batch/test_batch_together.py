@@ -15,7 +15,7 @@ from artstyle.batch.run import run_batch
 from artstyle.errors import OptimizationError
 from artstyle.paint.provenance import sidecar_path
 from artstyle.core.speed import MAX_AUTO_BATCH, auto_batch_size
-from batch_support import photos
+from support.batch import photos
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 TINY = dict(size=64, iterations=6, tolerance=0.0)
