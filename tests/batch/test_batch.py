@@ -60,6 +60,7 @@ def _jobs_table(home: Path) -> bool:
         return bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").fetchone())
 
 
+@pytest.mark.slow
 def test_a_killed_batch_resumes_and_ends_with_every_job_done_once(cli, home, corpus, tmp_path):
     _, folder = corpus
     out = tmp_path / "painted"

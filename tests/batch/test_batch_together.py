@@ -55,6 +55,7 @@ def _outputs(out: Path) -> dict[str, tuple[np.ndarray, dict]]:
     return found
 
 
+@pytest.mark.slow
 def test_photos_of_one_size_are_painted_together_and_come_out_as_alone(same_size, settings, paintings, tmp_path):
     alone, sizes_alone = _run(same_size, tmp_path / "alone", settings, paintings, batch_size=1)
     together, sizes_together = _run(same_size, tmp_path / "together", settings, paintings, batch_size=4)

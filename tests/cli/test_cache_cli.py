@@ -111,6 +111,7 @@ def test_build_list_and_rebuild(cli, corpus):
     assert bad.exit_code == 2 and bad.stderr.startswith("error: unknown VGG-19 layer(s): relu9_9")
 
 
+@pytest.mark.slow
 def test_build_fp16_triangle_and_aggregate(cli, home, corpus):
     result = cli("--weights", "random", "cache", "build", "picasso", "--size", "64", "--fp16", "--triangle", "--aggregate")
     assert result.exit_code == 0, result.output

@@ -54,6 +54,7 @@ def test_reference_run_writes_image_and_provenance(cli, home, corpus, photo):
     assert _runs(home) == 1
 
 
+@pytest.mark.slow
 def test_same_command_twice_gives_identical_pixels(cli, corpus, photo):
     args = ["--weights", "random", "paint", str(photo), "--like", "pablo-picasso", "--size", "48", "--iterations", "4", "--seed", "1"]
     assert cli(*args).exit_code == 0
@@ -62,6 +63,7 @@ def test_same_command_twice_gives_identical_pixels(cli, corpus, photo):
     assert first.tobytes() == Image.open(photo.with_name("again.png")).tobytes()
 
 
+@pytest.mark.slow
 def test_blend_and_style_images_name_their_outputs(cli, corpus, photo, tmp_path):
     common = ["--weights", "random", "paint", str(photo), "--size", "48", "--iterations", "2", "--seed", "0"]
     blend = cli(*common, "--blend", "pablo-picasso=0.7,vincent-van-gogh=0.3")

@@ -38,6 +38,7 @@ def entries(home) -> list[dict]:
     return rows
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("color", ["reinhard", "reinhard-inverse"])  # content-keyed, and own-palette + palette entries
 def test_cached_paint_is_bitwise_the_uncached_paint(settings, home, corpus, color):
     kwargs = dict(like="pablo-picasso", seed=3, settings=settings, color=color, **SMALL)
