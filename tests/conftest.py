@@ -10,10 +10,7 @@ from typer.testing import CliRunner
 
 from artstyle.cli.main import app
 from artstyle.settings import Settings
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("ARTSTYLE_SHARED", REPO.parent / "shared"))
-PAINTINGS = SHARED / "paintings"
+from support.paths import PAINTINGS, REPO, SHARED  # noqa: F401  (REPO and SHARED for tests that import them from here)
 
 
 @pytest.fixture(autouse=True)

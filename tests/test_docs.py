@@ -10,7 +10,7 @@ import typer.main
 
 from artstyle.cli.main import app
 
-from conftest import REPO
+from support.paths import REPO
 
 README = (REPO / "README.md").read_text()
 

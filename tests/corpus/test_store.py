@@ -12,8 +12,8 @@ from artstyle.errors import InputError
 from artstyle.files import atomic_write_bytes, sweep_parts
 from artstyle.corpus.wikiart import Client
 from artstyle.corpus.wikiart.listing import parse_listing_page
-from wikiart_replay import SPECIAL, jpeg, generated_image
-from wikiart_support import FAST, small_replay  # noqa: F401  (fixture)
+from support.wikiart_replay import SPECIAL, jpeg, generated_image
+from support.wikiart import FAST, small_replay  # noqa: F401  (fixture)
 
 
 def _works(server):

@@ -15,8 +15,8 @@ from artstyle.paint import paint
 from artstyle.style.provider import UncachedTargets
 from artstyle.style.residency import shared_lru
 from artstyle.corpus.sampler import parse_works
-from cache_support import register_paintings
-from conftest import PAINTINGS
+from support.corpus import register_paintings, work_id
+from support.paths import PAINTINGS
 
 pytestmark = pytest.mark.skipif(not PAINTINGS.is_dir(), reason=f"shared paintings not found at {PAINTINGS}")
 
@@ -25,7 +25,7 @@ SMALL = dict(size=64, iterations=3, style_layers=("relu1_1", "relu2_1", "relu3_1
 
 @pytest.fixture
 def corpus(home, paintings):
-    register_paintings(home, paintings, ["pablo-picasso", "vincent-van-gogh", "william-turner"])
+    register_paintings(home, paintings, ["pablo-picasso", "vincent-van-gogh", "william-turner"], count_duplicates=True)
     shared_lru("cpu").clear()
     yield paintings / "photos" / "tubingen.jpg"
     shared_lru("cpu").clear()
@@ -114,14 +114,15 @@ def test_blend_with_works_all_gives_one_aggregate_per_artist(settings, home, cor
 
 
 def test_filters_narrow_the_aggregate(settings, home, corpus):
+    seated_nude = work_id(home, "pablo-picasso/seated-nude-1910")
     db = open_catalog(home / "catalog.db")
     with db.conn:
-        db["works"].update("pablo-picasso--seated-nude-1910", {"year_start": 1910, "year_end": 1910})
+        db["works"].update(seated_nude, {"year_start": 1910, "year_end": 1910})
     db.conn.close()
     result = paint(corpus, like="pablo-picasso", works="all", years="1910", seed=1, settings=settings, **SMALL)
     [pick] = result.picks
     assert pick.title == "mean of 1 works"
-    assert [m.work_id for m in pick.members] == ["pablo-picasso--seated-nude-1910"]
+    assert [m.work_id for m in pick.members] == [seated_nude]
 
 
 @pytest.mark.parametrize("value, expected", [(3, 3), ("2", 2), ("all", "all"), (" ALL ", "all")])

@@ -22,7 +22,7 @@ from artstyle.style.provider import CachedTargets, TargetProvider, UncachedTarge
 from artstyle.style.residency import DeviceLRU, shared_lru
 from artstyle.core.images import image_to_tensor
 from artstyle.style.targets import color_stats
-from cache_support import register_paintings
+from support.corpus import register_paintings
 
 LAYERS = ("relu1_1", "relu2_1", "relu3_1")
 
@@ -30,7 +30,7 @@ LAYERS = ("relu1_1", "relu2_1", "relu3_1")
 @pytest.fixture
 def picks(home, paintings):
     """Each registered work as a sampler pick, and one aggregate of Picasso's works (weights 0.25, 0.75)."""
-    register_paintings(home, paintings, ["pablo-picasso", "william-turner"])
+    register_paintings(home, paintings, ["pablo-picasso", "william-turner"], count_duplicates=True)
     db = open_catalog(home / "catalog.db")
     works = [StylePick(w["id"], w["artist"], w["title"], 1.0, home / w["local_path"], w["sha256"])
              for w in db["works"].rows_where(order_by="id")]

@@ -15,7 +15,7 @@ from artstyle.batch.run import run_batch
 from artstyle.errors import OptimizationError
 from artstyle.paint.provenance import sidecar_path
 from artstyle.core.speed import MAX_AUTO_BATCH, auto_batch_size
-from batch_support import photos
+from support.batch import photos
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 TINY = dict(size=64, iterations=6, tolerance=0.0)
@@ -55,6 +55,7 @@ def _outputs(out: Path) -> dict[str, tuple[np.ndarray, dict]]:
     return found
 
 
+@pytest.mark.slow
 def test_photos_of_one_size_are_painted_together_and_come_out_as_alone(same_size, settings, paintings, tmp_path):
     alone, sizes_alone = _run(same_size, tmp_path / "alone", settings, paintings, batch_size=1)
     together, sizes_together = _run(same_size, tmp_path / "together", settings, paintings, batch_size=4)

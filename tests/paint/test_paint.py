@@ -16,8 +16,8 @@ from artstyle.paint.provenance import read_png_record
 from artstyle.settings import Settings
 from artstyle.core.images import image_to_tensor
 from artstyle.style.targets import compute_style_targets
-from conftest import PAINTINGS
-from paint_support import register_paintings
+from support.paths import PAINTINGS
+from support.corpus import register_paintings
 
 pytestmark = pytest.mark.skipif(not PAINTINGS.is_dir(), reason=f"shared paintings not found at {PAINTINGS}")
 PHOTO = PAINTINGS / "photos" / "tubingen.jpg"
@@ -78,6 +78,7 @@ def test_colour_modes_by_their_effect(settings):
     assert float((rgb_to_yiq(out["none"])[:, 1:] - rgb_to_yiq(content)[:, 1:]).abs().mean()) > 0.015  # 3x the luminance bound
 
 
+@pytest.mark.slow
 def test_explicit_style_weights_pull_toward_the_heavier_image(settings):
     near = {}
     for weights in ("9,1", "1,9"):
@@ -97,6 +98,7 @@ def test_blend_over_artists_records_weights_and_works(settings):
     assert all(db["works"].get(w["id"])["sha256"] == w["sha256"] for w in works)
 
 
+@pytest.mark.slow
 def test_both_optimisers_lower_the_style_loss_and_differ(settings):
     results = {opt: paint(PHOTO, style_images=[STARRY], settings=settings, seed=0, optimizer=opt, **TINY) for opt in ("lbfgs", "adam")}
     for result in results.values():
@@ -105,6 +107,7 @@ def test_both_optimisers_lower_the_style_loss_and_differ(settings):
     assert results["adam"].provenance["params"]["optimizer"] == "adam"
 
 
+@pytest.mark.slow
 def test_output_provenance_everywhere(settings, tmp_path):
     output = tmp_path / "out.png"
     result = paint(PHOTO, like="picasso", settings=settings, seed=4, output=output, size=64, iterations=4, save_every=2)

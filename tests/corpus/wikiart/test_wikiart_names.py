@@ -15,8 +15,8 @@ import pytest
 from artstyle.errors import NotFoundError, UsageError
 from artstyle.corpus.wikiart import directory
 from artstyle.corpus.wikiart.routes import forget_artist_lists
-from wikiart_replay import DECOYS, ReplayServer, alphabet_item, generated_image, make_artist
-from wikiart_support import FAST_CLI, snapshot
+from support.wikiart_replay import DECOYS, ReplayServer, alphabet_item, generated_image, make_artist
+from support.wikiart import FAST_CLI, snapshot
 
 ALPHABET = r"/en/App/Artist/AlphabetJson\?"
 PICASSO = "pablo-picasso"

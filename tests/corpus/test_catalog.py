@@ -6,6 +6,7 @@ import pytest
 
 from artstyle.corpus import catalog
 from artstyle.errors import NotFoundError, StorageError, UsageError
+from support.paths import REPO
 
 
 @pytest.fixture
@@ -94,9 +95,8 @@ def test_the_corpus_and_names_never_import_torch():
     """artstyle.corpus (wikiart included) and artstyle.names load without torch (the package root is bypassed)."""
     import subprocess
     import sys
-    from pathlib import Path
 
-    package = Path(__file__).resolve().parents[1] / "artstyle"
+    package = REPO / "artstyle"
     code = (
         "import sys, types\n"
         f"root = types.ModuleType('artstyle'); root.__path__ = [{str(package)!r}]; root.__version__ = '0'\n"

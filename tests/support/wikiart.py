@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from artstyle.corpus.wikiart import ClientConfig
-from wikiart_replay import ReplayServer, make_artist
+from .paths import REPO
+from .wikiart_replay import ReplayServer, make_artist
 
-REPO = Path(__file__).resolve().parents[1]
 # Fast enough for tests, still exercising the limiter and backoff code paths.
 FAST = ClientConfig(page_rate=(1000, 1.0), image_rate=(1000, 1.0), backoff=0.01, backoff_max=0.05)
 FAST_CLI = ["--page-rate", "1000/1", "--image-rate", "1000/1", "--backoff", "0.01"]

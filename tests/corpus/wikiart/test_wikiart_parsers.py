@@ -10,9 +10,8 @@ from artstyle.corpus.wikiart import app, artist, listing, pages
 from artstyle.corpus.wikiart.client import encode_url
 from artstyle.corpus.wikiart.records import image_variants, original_url
 from artstyle.corpus.wikiart.years import parse_year
-from conftest import SHARED
+from support.paths import SAMPLES
 
-SAMPLES = SHARED / "wikiart" / "samples"
 
 
 @pytest.fixture
@@ -88,7 +87,7 @@ def test_text_list_samples(samples):
 
 
 def test_painting_page_from_replay():
-    from wikiart_replay import ReplayServer, make_artist
+    from support.wikiart_replay import ReplayServer, make_artist
 
     server = ReplayServer([make_artist(4)])
     work = server.artists["martiros-sarian"].works[3]

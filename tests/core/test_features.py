@@ -157,6 +157,7 @@ def test_the_features_url_is_torchvisions():
     assert VGG19_URL == VGG19_Weights.IMAGENET1K_V1.url
 
 
+@pytest.mark.slow
 def test_torchvision_weights_keep_a_features_only_copy_that_later_runs_load(tmp_path, monkeypatch):
     from artstyle.core import features
 
@@ -176,6 +177,7 @@ def test_torchvision_weights_keep_a_features_only_copy_that_later_runs_load(tmp_
         torch.testing.assert_close(value, expected[key], rtol=0, atol=0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["truncate", "other-weights"])
 def test_a_damaged_or_foreign_features_copy_is_rebuilt(tmp_path, monkeypatch, damage):
     from safetensors.torch import save_file

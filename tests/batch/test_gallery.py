@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from artstyle.batch.gallery import CELL, LABEL_H, Entry, Work, contact_sheet, loss_curve, write_gallery
-from batch_support import browser_images, local_targets, missing_targets
+from support.batch import browser_images, local_targets, missing_targets
 
 
 @pytest.fixture

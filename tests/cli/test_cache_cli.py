@@ -9,7 +9,8 @@ import pytest
 from artstyle.style.cache import KIND_WORK, StyleCache
 from artstyle.corpus.catalog import open_catalog
 from artstyle.style.residency import DeviceLRU
-from cache_support import register_paintings, synthetic_targets
+from support.cache import synthetic_targets
+from support.corpus import register_paintings, work, work_id
 
 
 @pytest.fixture
@@ -19,9 +20,9 @@ def populated(home, paintings):
     db = open_catalog(home / "catalog.db")
     cache = StyleCache(home, db, "cpu", lru=DeviceLRU("cpu", 1 << 20))
     keys = {}
-    for i, work_id in enumerate(sorted(w for ids in works.values() for w in ids)):
-        keys[work_id] = f"{i:x}" * 64
-        cache.put(keys[work_id], synthetic_targets(i), work_id=work_id, kind=KIND_WORK, config={})
+    for i, one in enumerate(sorted(w for ids in works.values() for w in ids)):
+        keys[one] = f"{i:x}" * 64
+        cache.put(keys[one], synthetic_targets(i), work_id=one, kind=KIND_WORK, config={})
     db.conn.close()
     return keys
 
@@ -41,12 +42,12 @@ def test_list_json(cli, populated):
     assert all(r["kind"] == "work" and r["bytes"] > 0 for r in rows)
 
 
-def test_list_text(cli, populated):
+def test_list_text(cli, home, populated):
     result = cli("cache", "list")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert len(lines) == 3
-    assert any(line.startswith(populated["edvard-munch--the-scream-1893"][:12]) for line in lines)
+    assert any(line.startswith(populated[work_id(home, "edvard-munch/the-scream-1893")][:12]) for line in lines)
     assert "3 entries" in result.stderr
 
 
@@ -54,7 +55,7 @@ def test_verify_clean_then_damaged_then_fixed(cli, home, populated):
     result = cli("cache", "verify")
     assert result.exit_code == 0
     assert result.stdout.strip() == "3 entries checked: 3 ok, 0 bad, 0 stray files"
-    key = populated["edvard-munch--the-scream-1893"]
+    key = populated[work_id(home, "edvard-munch/the-scream-1893")]
     path = home / "cache" / key[:2] / f"{key}.safetensors"
     path.write_bytes(path.read_bytes()[:50])
     result = cli("cache", "verify")
@@ -71,7 +72,7 @@ def test_clear_one_artist_then_all(cli, home, populated):
     assert result.exit_code == 0
     assert result.stdout.startswith("removed 2 entries (")
     remaining = json.loads(cli("cache", "list", "--json").stdout)
-    assert [r["work_id"] for r in remaining] == ["edvard-munch--the-scream-1893"]
+    assert [r["work_id"] for r in remaining] == [work_id(home, "edvard-munch/the-scream-1893")]
     assert len(list((home / "cache").rglob("*.safetensors"))) == 1
     assert cli("cache", "clear").stdout.startswith("removed 1 entries (")
     assert json.loads(cli("cache", "list", "--json").stdout) == []
@@ -85,7 +86,7 @@ def test_clear_unknown_artist_is_exit_2(cli, populated):
 
 @pytest.fixture
 def corpus(home, paintings):
-    return register_paintings(home, paintings, ["pablo-picasso", "william-turner"])
+    return register_paintings(home, paintings, ["pablo-picasso", "william-turner"], count_duplicates=True)
 
 
 def test_build_list_and_rebuild(cli, corpus):
@@ -110,6 +111,7 @@ def test_build_list_and_rebuild(cli, corpus):
     assert bad.exit_code == 2 and bad.stderr.startswith("error: unknown VGG-19 layer(s): relu9_9")
 
 
+@pytest.mark.slow
 def test_build_fp16_triangle_and_aggregate(cli, home, corpus):
     result = cli("--weights", "random", "cache", "build", "picasso", "--size", "64", "--fp16", "--triangle", "--aggregate")
     assert result.exit_code == 0, result.output
@@ -134,11 +136,12 @@ def test_build_unknown_artist_and_bad_size_are_exit_2(cli, corpus):
 
 
 def test_build_reports_an_unreadable_work_and_goes_on(cli, home, corpus):
-    broken = home / "images" / "william-turner" / "the-shipwreck-1805.jpg"
+    shipwreck = work(home, "william-turner/the-shipwreck-1805")
+    broken = home / shipwreck["local_path"]
     broken.write_bytes(b"garbage")
     result = cli("--weights", "random", "cache", "build", "turner", "--size", "64")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0] == "2 works of william-turner: 1 built, 0 already cached, 1 failed"
-    assert lines[1].startswith("failed  william-turner--the-shipwreck-1805: style image")
+    assert lines[1].startswith(f"failed  {shipwreck['id']}: style image")
     assert "changed since it was catalogued" in lines[1]

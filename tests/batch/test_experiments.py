@@ -21,7 +21,7 @@ from artstyle.batch.experiments import (
     ratio_sweep,
     render_grid,
 )
-from batch_support import register_paintings
+from support.corpus import register_paintings, work_id
 
 TINY = ["--size", "40", "--iterations", "2"]
 
@@ -86,14 +86,15 @@ def _sidecar(point: dict) -> dict:
 def test_blend_experiment_paints_every_step_with_one_seed(cli, home, corpus, paintings, tmp_path):
     out = tmp_path / "blend"
     photo = paintings / "photos" / "tubingen.jpg"
+    scream = work_id(home, "edvard-munch/the-scream-1893")
     result = cli("--weights", "random", "--device", "cpu", "-q", "experiment", "blend", str(photo),
-                 "--targets", "pablo-picasso,edvard-munch-the-scream-1893", "--steps", "3", "--out", str(out), "--seed", "5", *TINY)
+                 "--targets", f"pablo-picasso,{scream}", "--steps", "3", "--out", str(out), "--seed", "5", *TINY)
     assert result.exit_code == 0, result.output
     record = _record(out)
     picasso = record["targets"][0]["work"]
-    assert picasso in corpus["pablo-picasso"] and record["targets"][1]["work"] == "edvard-munch-the-scream-1893"
+    assert picasso in corpus["pablo-picasso"] and record["targets"][1]["work"] == scream
     assert [[w["id"] for w in p["works"]] for p in record["points"]] == [
-        [picasso], [picasso, "edvard-munch-the-scream-1893"], ["edvard-munch-the-scream-1893"]]
+        [picasso], [picasso, scream], [scream]]
     sidecars = [_sidecar(p) for p in record["points"]]
     assert {s["seed"] for s in sidecars} == {5} and len({json.dumps(s["params"]) for s in sidecars}) == 1
     assert Image.open(out / "grid.png").size == (3 * MIN_CELL, TITLE_H + MIN_CELL + LABEL_H)

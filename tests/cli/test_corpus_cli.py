@@ -17,8 +17,8 @@ from artstyle.corpus import catalog
 import artstyle.corpus as corpus
 from artstyle.errors import NotFoundError
 from artstyle.settings import Settings
-from wikiart_replay import SPECIAL, ReplayServer, generated_image, jpeg, make_artist
-from wikiart_support import FAST, FAST_CLI, replay, run_cli, small_replay, snapshot, without_write_override  # noqa: F401  (fixtures)
+from support.wikiart_replay import SPECIAL, ReplayServer, generated_image, jpeg, make_artist
+from support.wikiart import FAST, FAST_CLI, replay, run_cli, small_replay, snapshot, without_write_override  # noqa: F401  (fixtures)
 
 SLUG = "martiros-sarian"
 
@@ -32,6 +32,7 @@ def _stderr_lines(result) -> list[str]:
     return [line for line in result.stderr.splitlines() if line.strip()]
 
 
+@pytest.mark.slow
 def test_full_scrape_under_faults(cli, home, replay):
     artist = replay.artists[SLUG]
     replay.add_fault(lambda p, q: q.get("page") == "2", status=429, headers={"Retry-After": "1"})
@@ -212,6 +213,7 @@ def test_read_commands_without_catalog(cli, home):
     assert result.exit_code == 2 and _stderr_lines(result)[0] == f"error: no catalog at {home / 'catalog.db'}"
 
 
+@pytest.mark.slow
 def test_read_only_home_changes_nothing(tmp_path, small_replay, paintings):
     home = tmp_path / "home"
     home.mkdir()
@@ -246,6 +248,7 @@ def _downloaded_ids(home: Path) -> set[str]:
         return set()
 
 
+@pytest.mark.slow
 def test_kill_mid_download_then_resume_equals_uninterrupted(tmp_path):
     args = ["corpus", "add", SLUG, "--workers", "2", *FAST_CLI]
     with ReplayServer([make_artist(40)], image_delay=0.05) as server:
@@ -271,6 +274,7 @@ def test_kill_mid_download_then_resume_equals_uninterrupted(tmp_path):
     assert not list(home.rglob("*.part"))
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_rerun_finishes(tmp_path):
     args = ["corpus", "add", SLUG, "--workers", "2", *FAST_CLI]
     with ReplayServer([make_artist(30)], image_delay=0.05) as server:
@@ -290,6 +294,7 @@ def test_ctrl_c_stops_cleanly_and_rerun_finishes(tmp_path):
     assert sum(r["status"] == "downloaded" for r in rows) == len(files) == 27
 
 
+@pytest.mark.slow
 def test_two_concurrent_adds_on_one_home(tmp_path):
     args = ["corpus", "add", SLUG, *FAST_CLI]
     with ReplayServer([make_artist(40)], image_delay=0.01) as server:

@@ -9,8 +9,8 @@ from artstyle.corpus.wikiart import (
     Client, ClientConfig, NotJsonError, QuotaError, UnreachableError, fetch_artist, fetch_details, list_works,
 )
 from artstyle.corpus.wikiart.client import HTTPStatusError, RateLimiter
-from wikiart_replay import CHALLENGE_HTML, ReplayServer, make_artist
-from wikiart_support import FAST, replay, small_replay  # noqa: F401  (fixtures)
+from support.wikiart_replay import CHALLENGE_HTML, ReplayServer, make_artist
+from support.wikiart import FAST, replay, small_replay  # noqa: F401  (fixtures)
 
 ARTIST_JSON = r"/en/martiros-sarian\?json=2"
 

@@ -9,7 +9,7 @@ from artstyle.core.color import ColorMode
 from artstyle.core.features import Pooling
 from artstyle.style.config import TargetConfig, aggregate_key
 from artstyle.style.entries import CorruptEntry, StoreOptions, decode_entry, encode_entry
-from cache_support import synthetic_targets
+from support.cache import synthetic_targets
 
 IMAGE = "ab" * 32
 SPEC = TargetConfig(

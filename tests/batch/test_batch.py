@@ -15,9 +15,10 @@ import pytest
 from artstyle.corpus import catalog
 from artstyle.batch import manifest
 from artstyle.batch.run import run_batch
-from batch_support import browser_images, missing_targets, photos, register_paintings
+from support.batch import browser_images, missing_targets, photos
+from support.corpus import register_paintings, work_id
+from support.paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 TINY = ["--size", "64", "--iterations", "3"]
 
 
@@ -59,6 +60,7 @@ def _jobs_table(home: Path) -> bool:
         return bool(conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'jobs'").fetchone())
 
 
+@pytest.mark.slow
 def test_a_killed_batch_resumes_and_ends_with_every_job_done_once(cli, home, corpus, tmp_path):
     _, folder = corpus
     out = tmp_path / "painted"
@@ -107,8 +109,9 @@ def test_each_repeat_draws_its_own_seed_and_works_are_recorded(home, corpus, set
 def test_a_failing_job_is_recorded_and_the_rest_go_on(cli, home, corpus, paintings, tmp_path):
     _, folder = corpus
     out = tmp_path / "out"
+    scream = work_id(home, "edvard-munch/the-scream-1893")
     argv = ["--weights", "random", "--device", "cpu", "--quiet", "batch", str(folder / "tubingen.jpg"), "--like", "nobody",
-            "--style-image", str(paintings / "edvard-munch" / "the-scream-1893.jpg"), "--work", "edvard-munch-the-scream-1893",
+            "--style-image", str(paintings / "edvard-munch" / "the-scream-1893.jpg"), "--work", scream,
             "--out", str(out), "--offline", *TINY]
     result = cli(*argv)
     assert result.exit_code == 1

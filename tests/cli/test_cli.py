@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from typer.testing import CliRunner
 
 from artstyle import __version__
@@ -45,6 +47,7 @@ def test_bad_device_is_one_clear_line_and_exit_2():
     assert "'tpu' is not one of" in first
 
 
+@pytest.mark.slow
 def test_python_dash_m_runs_the_cli():
     done = subprocess.run([sys.executable, "-m", "artstyle", "--version"], capture_output=True, text=True)
     assert done.returncode == 0

@@ -9,9 +9,9 @@ from artstyle.corpus.collection import ensure_image
 from artstyle.errors import NotFoundError, UsageError
 from artstyle.corpus.sampler import Filters, parse_blend, pick_works
 from artstyle.settings import Settings
-from paint_support import register_paintings
-from wikiart_replay import SPECIAL
-from wikiart_support import FAST, FAST_CLI, small_replay  # noqa: F401  (fixture)
+from support.corpus import register_paintings
+from support.wikiart_replay import SPECIAL
+from support.wikiart import FAST, FAST_CLI, small_replay  # noqa: F401  (fixture)
 
 
 @pytest.fixture
@@ -72,8 +72,8 @@ def test_duplicates_are_never_drawn(corpus, home):
 
 def test_filters_narrow_the_draw(corpus, home):
     db, _ = corpus
-    assert {pick_works(db, home, like=["picasso"], filters=Filters(years="1905-1908"), seed=s)[0].title for s in range(6)} == {"Self portrait 1907"}
-    assert {pick_works(db, home, like=["picasso"], filters=Filters(style="cubism"), seed=s)[0].title for s in range(6)} == {"Seated nude 1910"}
+    assert {pick_works(db, home, like=["picasso"], filters=Filters(years="1905-1908"), seed=s)[0].title for s in range(6)} == {"Self portrait"}
+    assert {pick_works(db, home, like=["picasso"], filters=Filters(style="cubism"), seed=s)[0].title for s in range(6)} == {"Seated nude"}
     with pytest.raises(NotFoundError, match="artist 'pablo-picasso' has no downloaded works matching --years 1800-1850"):
         pick_works(db, home, like=["picasso"], filters=Filters(years="1800-1850"))
 

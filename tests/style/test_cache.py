@@ -14,7 +14,7 @@ from artstyle.style.maintenance import clear_cache, list_entries, verify_cache
 from artstyle.style.entries import StoreOptions
 from artstyle.corpus.catalog import open_catalog
 from artstyle.style.residency import DeviceLRU
-from cache_support import synthetic_targets
+from support.cache import synthetic_targets
 
 
 @pytest.fixture

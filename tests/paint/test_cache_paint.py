@@ -14,7 +14,7 @@ from artstyle.paint import paint
 from artstyle.style.provider import UncachedTargets
 from artstyle.style.residency import shared_lru
 from artstyle.core.images import image_to_tensor
-from cache_support import register_paintings
+from support.corpus import register_paintings
 
 SMALL = dict(size=64, iterations=3, style_layers=("relu1_1", "relu2_1", "relu3_1"))
 
@@ -38,6 +38,7 @@ def entries(home) -> list[dict]:
     return rows
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("color", ["reinhard", "reinhard-inverse"])  # content-keyed, and own-palette + palette entries
 def test_cached_paint_is_bitwise_the_uncached_paint(settings, home, corpus, color):
     kwargs = dict(like="pablo-picasso", seed=3, settings=settings, color=color, **SMALL)

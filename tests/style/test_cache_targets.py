@@ -21,7 +21,7 @@ from artstyle.style.residency import DeviceLRU
 from artstyle.style.config import TargetConfig
 from artstyle.core.images import image_to_tensor
 from artstyle.style.targets import color_stats, compute_style_targets, prepare_style
-from cache_support import register_paintings
+from support.corpus import register_paintings
 
 LAYERS = ("relu1_1", "relu2_1", "relu3_1")
 CONFIG = TargetConfig(layers=LAYERS, style_size=64, color=ColorMode.none)
@@ -29,7 +29,7 @@ CONFIG = TargetConfig(layers=LAYERS, style_size=64, color=ColorMode.none)
 
 @pytest.fixture
 def corpus(home, paintings):
-    works = register_paintings(home, paintings, ["pablo-picasso", "edvard-munch", "william-turner"])
+    works = register_paintings(home, paintings, ["pablo-picasso", "edvard-munch", "william-turner"], count_duplicates=True)
     db = open_catalog(home / "catalog.db")
     yield db, works
     db.conn.close()
