@@ -31,11 +31,12 @@ import torch
 from PIL import Image, ImageOps
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))  # the test helpers that make photos and register the shared paintings
 
 from artstyle.batch.run import run_batch  # noqa: E402
 from artstyle.settings import Settings  # noqa: E402
-from tests.batch_support import photos, register_paintings  # noqa: E402
+from support.batch import photos  # noqa: E402
+from support.corpus import register_paintings  # noqa: E402
 
 SHARED = Path(os.environ.get("ARTSTYLE_SHARED", REPO.parent / "shared"))
 ARTISTS = ["pablo-picasso", "vincent-van-gogh"]

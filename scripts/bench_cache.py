@@ -48,7 +48,7 @@ from artstyle.core.features import load_feature_net  # noqa: E402
 from artstyle.files import load_image  # noqa: E402
 from artstyle.style.residency import DeviceLRU  # noqa: E402
 from artstyle.style.targets import compute_style_targets, prepare_style  # noqa: E402
-from cache_support import register_paintings  # noqa: E402
+from support.corpus import register_paintings  # noqa: E402
 
 
 def timed(fn, device, repeats: int) -> float:

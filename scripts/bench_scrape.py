@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import artstyle.corpus as corpus  # noqa: E402
 from artstyle.settings import Settings  # noqa: E402
 from artstyle.corpus.wikiart import Client, ClientConfig  # noqa: E402
-from wikiart_replay import ReplayServer, make_artist  # noqa: E402
+from support.wikiart_replay import ReplayServer, make_artist  # noqa: E402
 
 
 def main() -> None:

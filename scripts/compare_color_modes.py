@@ -41,7 +41,7 @@ from artstyle.files import load_image, save_image  # noqa: E402
 from artstyle.paint import paint  # noqa: E402
 from artstyle.settings import Settings  # noqa: E402
 from artstyle.core.images import image_to_tensor  # noqa: E402
-from cache_support import register_paintings  # noqa: E402
+from support.corpus import register_paintings  # noqa: E402
 
 DEFAULT_WORKS = "pablo-picasso,vincent-van-gogh,edvard-munch,katsushika-hokusai"
 TILE = 160
