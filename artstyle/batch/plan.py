@@ -27,7 +27,8 @@ from typing import Iterable, Sequence
 
 from artstyle.errors import InputError, UsageError
 from artstyle.files import IMAGE_SUFFIXES, sha256_file
-from artstyle.paint.request import StyleRequest
+from artstyle.paint.request import StyleRequest, draw_picks
+from artstyle.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,18 @@ def style_requests(
     if not requests:
         raise UsageError("no style given", hint="add --like ARTIST, --blend 'a=0.5,b=0.5', --work ID or --style-image FILE")
     return requests
+
+
+def check_requests(settings: Settings, requests: Sequence[StyleRequest], seed: int = 0, offline: bool = False) -> None:
+    """Resolve every request once now (artists, works, blends, images), so a bad one stops the batch before it writes.
+
+    The same drawing each job does later (:func:`artstyle.paint.request.draw_picks`),
+    so an unknown artist, a malformed blend or a missing work raises its own
+    error here instead of failing every job. Online, a missing artist is
+    fetched now rather than by the first job.
+    """
+    for request in requests:
+        draw_picks(settings, request, seed=seed, offline=offline)
 
 
 @dataclass(frozen=True)
