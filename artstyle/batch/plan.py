@@ -146,7 +146,10 @@ def hash_photos(paths: Iterable[Path]) -> list[Photo]:
     """Hash each photo; a file whose bytes repeat an earlier one is dropped (its jobs would be the same)."""
     photos, seen = [], {}
     for path in paths:
-        digest = sha256_file(path)
+        try:
+            digest = sha256_file(path)
+        except OSError as exc:  # its bytes name its jobs, so a photo that cannot even be read stops the plan
+            raise InputError(f"cannot read the photo {path}: {exc.strerror or exc}", hint="check the file's permissions, or leave it out") from exc
         if digest in seen:
             log.warning("%s has the same bytes as %s; painting it once", path, seen[digest])
             continue

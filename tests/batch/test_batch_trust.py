@@ -219,3 +219,18 @@ def test_the_manifest_refuses_to_decode_a_damaged_row(home, tmp_path):
     db = catalog.open_catalog(home / "catalog.db")
     with pytest.raises(StorageError, match="job j1: its request is not valid JSON"):
         manifest.decode_job({"id": "j1", "status": "done", "request": "{", "provenance": None})
+
+
+def test_a_photo_that_cannot_be_opened_is_named_before_anything_is_written(cli, home, corpus, tmp_path, monkeypatch):
+    # root reads any file, so the permission error is raised where the bytes are read
+    from artstyle.batch import plan
+
+    def denied(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(plan, "sha256_file", denied)
+    out = tmp_path / "out"
+    result = _batch(cli, [corpus], out, "--like", "edvard-munch")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: cannot read the photo {corpus / 'tubingen.jpg'}: Permission denied")
+    assert not out.exists() and _manifest_rows(home) == (0, 0)
