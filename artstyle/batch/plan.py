@@ -27,7 +27,8 @@ from typing import Iterable, Sequence
 
 from artstyle.errors import InputError, UsageError
 from artstyle.files import IMAGE_SUFFIXES, sha256_file
-from artstyle.paint.request import StyleRequest
+from artstyle.paint.request import StyleRequest, draw_picks
+from artstyle.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +122,18 @@ def style_requests(
     return requests
 
 
+def check_requests(settings: Settings, requests: Sequence[StyleRequest], seed: int = 0, offline: bool = False) -> None:
+    """Resolve every request once now (artists, works, blends, images), so a bad one stops the batch before it writes.
+
+    The same drawing each job does later (:func:`artstyle.paint.request.draw_picks`),
+    so an unknown artist, a malformed blend or a missing work raises its own
+    error here instead of failing every job. Online, a missing artist is
+    fetched now rather than by the first job.
+    """
+    for request in requests:
+        draw_picks(settings, request, seed=seed, offline=offline)
+
+
 @dataclass(frozen=True)
 class Photo:
     """An input photo and the sha256 that identifies it across reruns."""
@@ -133,7 +146,10 @@ def hash_photos(paths: Iterable[Path]) -> list[Photo]:
     """Hash each photo; a file whose bytes repeat an earlier one is dropped (its jobs would be the same)."""
     photos, seen = [], {}
     for path in paths:
-        digest = sha256_file(path)
+        try:
+            digest = sha256_file(path)
+        except OSError as exc:  # its bytes name its jobs, so a photo that cannot even be read stops the plan
+            raise InputError(f"cannot read the photo {path}: {exc.strerror or exc}", hint="check the file's permissions, or leave it out") from exc
         if digest in seen:
             log.warning("%s has the same bytes as %s; painting it once", path, seen[digest])
             continue

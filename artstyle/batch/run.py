@@ -24,6 +24,13 @@ Each job's output is written atomically (image with provenance, then its
 sidecar) and the job is marked done, together with its ``runs`` row, in one
 transaction after the files exist. A failing job is recorded with its reason
 and the batch goes on.
+
+What is checked before anything is written (no out folder, no manifest row):
+the inputs, the options, the out folder, and every style request
+(:func:`artstyle.batch.plan.check_requests`), so a typo in an artist's name
+is one error, not a folder of failed jobs. A rerun first sweeps the ``.part``
+files that killed writers left in the out folder. A photo that cannot be read
+is a failed job like any other; the gallery shows a stand-in tile saying so.
 """
 
 from __future__ import annotations
@@ -34,16 +41,17 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import sqlite_utils
+from PIL import Image, ImageDraw
 
 from artstyle import names
 from artstyle.corpus import catalog
 from artstyle.batch import manifest
-from artstyle.batch.plan import Job, batch_id, expand_inputs, hash_photos, plan_jobs, style_requests
+from artstyle.batch.plan import Job, batch_id, check_requests, expand_inputs, hash_photos, plan_jobs, style_requests
 from artstyle.style.provider import CachedTargets, UncachedTargets
 from artstyle.core.device import resolve_device
-from artstyle.errors import UsageError
+from artstyle.errors import InputError, StorageError, UsageError
 from artstyle.batch.gallery import Entry, Work, write_gallery
-from artstyle.files import load_image
+from artstyle.files import SAVE_FORMATS, load_image, save_image, sweep_parts
 from artstyle.core.optimize import Step
 from artstyle.paint import PaintOptions
 from artstyle.paint import PaintResult, batch_key, prepare, run_jobs
@@ -54,6 +62,8 @@ from artstyle.core.speed import auto_batch_size
 from artstyle.core.images import painted_size
 
 log = logging.getLogger(__name__)
+
+STAND_IN = 128  # px, side of the tile shown in the gallery for a photo that cannot be read
 
 
 @dataclass
@@ -94,9 +104,16 @@ def _prepare_job(db, settings: Settings, job: dict, opts: PaintOptions, offline:
     return prepare(job["input_path"], request=request, options=opts, settings=settings, seed=job["seed"], offline=offline)
 
 
+def _inside(out_dir: Path, path: Path) -> Path:
+    """``path``, once checked to resolve inside ``out_dir`` (defence in depth: names come from photos and requests)."""
+    if not path.resolve().is_relative_to(out_dir.resolve()):
+        raise StorageError(f"refusing to write {path}: it lies outside the out folder {out_dir}", hint="this is a bug; please report it")
+    return path
+
+
 def _write_job(db, job: dict, out_dir: Path, result: PaintResult, losses: list[float]) -> None:
     """Write the job's image and sidecar atomically, then mark it done with its runs row."""
-    output = output_path(out_dir, job)
+    output = _inside(out_dir, output_path(out_dir, job))
     record = result.provenance
     record.update(output=str(output), sidecar=str(sidecar_path(output)))
     record["batch"] = {"id": job["batch_id"], "job": job["id"], "request": job["request"], "repeat": job["repeat"], "losses": losses}
@@ -197,6 +214,21 @@ def plan_batch(inputs, requests, per_photo: int, seed: int, out_dir: Path, param
     return bid, plan_jobs(bid, photos, requests, per_photo, seed)
 
 
+def check_out_dir(out_dir: Path) -> None:
+    """The out folder may be absent (it is made) or a folder; anything else is refused before any work."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"--out {out_dir} is a file, not a folder", hint="give a folder for the paintings and the gallery")
+
+
+def sweep_out_dir(out_dir: Path) -> int:
+    """Remove the ``.part`` files that dead writers left in the out folder and its subfolders; return how many."""
+    folders = [out_dir, *(p for p in out_dir.rglob("*") if p.is_dir())] if out_dir.is_dir() else []
+    removed = sum(sweep_parts(folder) for folder in folders)
+    if removed:
+        log.info("removed %d half-written files left by an interrupted run in %s", removed, out_dir)
+    return removed
+
+
 def run_batch(
     inputs: Sequence[str | Path],
     *,
@@ -229,11 +261,14 @@ def run_batch(
     if batch_size is not None and batch_size < 1:
         raise UsageError(f"--batch-size must be at least 1, not {batch_size}", hint="use e.g. --batch-size 4, or leave it out to choose by device")
     out_dir = Path(out_dir)
+    check_out_dir(out_dir)
     requests = style_requests(like=like, blend=blend, work=work, image=style_images)
     params = batch_params(requests, per_photo, seed, opts, settings, offline)
     bid, jobs = plan_batch(inputs, requests, per_photo, seed, out_dir, params)
+    check_requests(settings, requests, seed, offline)  # before the manifest rows and the out folder exist
     db = catalog.open_catalog(settings.catalog_path)
     counts = manifest.open_batch(db, bid, params, out_dir, jobs)
+    sweep_out_dir(out_dir)
     if on_plan is not None:
         on_plan(len(jobs), counts["done"])
     device = resolve_device(settings.device)
@@ -258,17 +293,45 @@ def run_batch(
     return finish_batch(db, bid, out_dir, params, resumed=counts["done"])
 
 
-def gallery_entries(db: sqlite_utils.Database, rows: Sequence[dict]) -> list[Entry]:
-    """Gallery entries for jobs rows, with each work's WikiArt page looked up in the catalog."""
-    entries = []
+def _stand_in(out_dir: Path, row: dict) -> Path:
+    """A tile that says the job's photo cannot be read, under the photo's own name, for the gallery to show instead."""
+    name = Path(row["input_path"]).name
+    path = _inside(out_dir, out_dir / "unreadable" / row["id"] / (name if Path(name).suffix.lower() in SAVE_FORMATS else f"{name}.png"))
+    if not path.is_file():
+        tile = Image.new("RGB", (STAND_IN, STAND_IN), (235, 235, 235))
+        ImageDraw.Draw(tile).text((8, STAND_IN // 2 - 12), "photo cannot\nbe read", fill=(160, 0, 0))
+        save_image(tile, path)
+    return path
+
+
+def _shown_photo(out_dir: Path, row: dict, readable: dict[str, bool]) -> Path:
+    """The photo a gallery entry shows: the input itself, or a stand-in when it cannot be read."""
+    path = row["input_path"]
+    if row["status"] != "done" and path not in readable:  # a done job's photo was read when it was painted
+        try:
+            load_image(path)
+            readable[path] = True
+        except InputError:
+            readable[path] = False
+    return Path(path) if readable.get(path, True) else _stand_in(out_dir, row)
+
+
+def gallery_entries(db: sqlite_utils.Database, rows: Sequence[dict], out_dir: Path | None = None) -> list[Entry]:
+    """Gallery entries for jobs rows, with each work's WikiArt page looked up in the catalog.
+
+    With ``out_dir``, a failed job whose photo cannot be read shows a stand-in
+    tile made there (:func:`_stand_in`), so the gallery never has to open it.
+    """
+    entries, readable = [], {}
     for row in rows:
         record = row.get("provenance") or {}
         works = [_gallery_work(db, w) for w in record.get("works", [])]
         losses = (record.get("batch") or {}).get("losses", [])
         output = Path(row["output_path"]) if row.get("output_path") else None
         request = StyleRequest.from_dict(row["request"])
+        content = _shown_photo(out_dir, row, readable) if out_dir is not None else Path(row["input_path"])
         entries.append(Entry(
-            job_id=row["id"], content=Path(row["input_path"]), request=f"{request.kind} {request.label}",
+            job_id=row["id"], content=content, request=f"{request.kind} {request.label}",
             seed=row["seed"], status=row["status"], output=output, reason=row.get("reason"), works=works, losses=losses,
         ))
     return entries
@@ -291,7 +354,7 @@ def _gallery_params(params: dict) -> dict:
 def finish_batch(db: sqlite_utils.Database, bid: str, out_dir: Path, params: dict, resumed: int = 0) -> BatchReport:
     """Write the gallery and contact sheet for every job of the batch, and report."""
     rows = manifest.batch_jobs(db, bid)
-    index = write_gallery(out_dir, f"artstyle batch {bid}", _gallery_params(params), gallery_entries(db, rows))
+    index = write_gallery(out_dir, f"artstyle batch {bid}", _gallery_params(params), gallery_entries(db, rows, out_dir))
     failed = [r for r in rows if r["status"] != "done"]
     return BatchReport(
         batch_id=bid, out_dir=out_dir, total=len(rows), done=len(rows) - len(failed), resumed=resumed,

@@ -32,7 +32,7 @@ def list_command(
 ) -> None:
     """List cached entries, most recently used first."""
     settings = settings_of(ctx)
-    rows = list_entries(open_catalog(settings.catalog_path, create=False))
+    rows = list_entries(open_catalog(settings.catalog_path, create=False), home=settings.home)
     if as_json:
         print_json(rows)
         return

@@ -28,7 +28,7 @@ from artstyle.corpus.catalog import open_catalog, query_works, resolve_artist
 from artstyle.errors import InputError, NotFoundError
 from artstyle.settings import Settings
 from artstyle.style.aggregates import artist_aggregate
-from artstyle.style.cache import KIND_PALETTE, KIND_WORK, StyleCache
+from artstyle.style.cache import KIND_PALETTE, KIND_WORK, StyleCache, check_cache_dir
 from artstyle.style.config import TargetConfig
 from artstyle.style.entries import StoreOptions
 from artstyle.style.sources import StyleSource, grouped_style_targets, own_palette
@@ -158,9 +158,11 @@ def build(
     ``size`` × ``style_scale`` is the style size (as ``paint --size`` and
     ``--style-scale``); ``fp16`` and ``triangle`` say how entries are stored
     (:class:`~artstyle.style.entries.StoreOptions`). A missing catalog, an
-    unknown layer or an unknown artist raises before any work is done.
+    unknown layer, an unknown artist or a cache folder that is a file raises
+    before any work is done.
     """
     db = open_catalog(settings.catalog_path, create=False)
+    check_cache_dir(settings.home)
     try:
         device = resolve_device(settings.device)
         config = TargetConfig(layers=check_layers(tuple(layers)), style_size=size, style_scale=style_scale, pooling=Pooling(pooling))

@@ -21,7 +21,10 @@ style images' forward passes. The pieces, one module each:
   ahead of time, :mod:`artstyle.style.maintenance` lists, verifies and clears it.
 
 A corrupt, truncated, mismatched or missing entry is never used: it is logged
-as a warning, removed and rebuilt.
+as a warning, removed and rebuilt. A cache folder that is a file
+(:func:`check_cache_dir`) is never touched: a painting goes on without the
+disk cache (the cache only saves time, so it never fails a run), and the
+``cache`` commands, whose whole subject it is, refuse with a clear error.
 
 Colour and caching (issue 5 §2). With ``--color reinhard`` as the seed paper
 defines it, each style image is recoloured to the photo's lαβ statistics
@@ -72,11 +75,23 @@ KIND_AGGREGATE = "aggregate"  # the weighted mean over several entries
 KIND_PALETTE = "palette"  # a work's own lαβ colour statistics (for --color reinhard-inverse)
 
 
+def check_cache_dir(home: Path) -> None:
+    """Raise StorageError when ``<home>/cache`` exists but is not a folder (an absent one is made when needed)."""
+    cache_dir = Path(home) / CACHE_DIR
+    if cache_dir.exists() and not cache_dir.is_dir():
+        raise StorageError(
+            f"the style cache folder {cache_dir} is a file, not a folder",
+            hint="move or delete that file (artstyle leaves it as it is); the cache is made again as a folder when next needed",
+        )
+
+
 class StyleCache:
     """Targets by key: device-resident LRU first, then the verified disk entry, then compute.
 
     ``db`` is the catalog (for ``cache_entries`` rows); ``options`` says how
-    new entries are written (fp32 or fp16, full or upper-triangle).
+    new entries are written (fp32 or fp16, full or upper-triangle). When the
+    cache folder is a file, the cache warns once and serves from the device
+    LRU and computation only (``on_disk`` is False), leaving the file alone.
     """
 
     def __init__(
@@ -95,6 +110,15 @@ class StyleCache:
         self.lru = lru if lru is not None else shared_lru(self.device)
         self.disk_hits = 0
         self.computed = 0
+        self.on_disk = self._disk_usable()
+
+    def _disk_usable(self) -> bool:
+        try:
+            check_cache_dir(self.home)
+        except StorageError as exc:
+            log.warning("%s; painting without the style cache (%s)", exc.message, exc.hint)
+            return False
+        return True
 
     @property
     def cache_dir(self) -> Path:
@@ -108,7 +132,7 @@ class StyleCache:
         resident = self.lru.get(key)
         if resident is not None:
             return resident
-        targets = self._load(key)
+        targets = self._load(key) if self.on_disk else None
         if targets is None:
             return None
         self.disk_hits += 1
@@ -135,7 +159,8 @@ class StyleCache:
         self.computed += 1
         stored = self._as_stored(targets)
         try:
-            self._write(key, targets, work_id=work_id, kind=kind, config=config)
+            if self.on_disk:
+                self._write(key, targets, work_id=work_id, kind=kind, config=config)
         except (StorageError, OSError, sqlite3.Error) as exc:  # a read-only or full home must not stop a run
             log.warning("cannot store style cache entry %s (%s); going on without it", key[:12], exc)
         return self.lru.put(key, stored) if resident else stored
@@ -203,6 +228,9 @@ class StyleCache:
 
     def _forget(self, key: str) -> None:
         self.lru.discard(key)
-        self.path_of(key).unlink(missing_ok=True)
+        try:
+            self.path_of(key).unlink(missing_ok=True)
+        except OSError as exc:  # e.g. the folder became a file, or is read-only: the entry stays unused
+            log.warning("cannot remove style cache entry %s (%s)", key[:12], exc.strerror or exc)
         with self.db.conn:
             self.db.conn.execute("DELETE FROM cache_entries WHERE key = ?", [key])

@@ -4,7 +4,9 @@
 needs these; they walk every ``cache_entries`` row and every file under
 ``<home>/cache`` instead, so they live apart from it. A bad entry found here
 is only reported (or, with ``fix``, removed): the cache rebuilds it the next
-time it is needed.
+time it is needed. A cache folder that is a file is an error here
+(:func:`artstyle.style.cache.check_cache_dir`): these commands exist to look
+after the cache, and reporting on one that cannot exist would mislead.
 """
 
 from __future__ import annotations
@@ -18,12 +20,18 @@ import sqlite_utils
 
 from artstyle.settings import CACHE_DIR
 from artstyle.corpus.catalog import resolve_artist
+from artstyle.style.cache import check_cache_dir
 from artstyle.style.entries import CorruptEntry, read_entry
 from artstyle.style.residency import all_shared
 
 
-def list_entries(db: sqlite_utils.Database) -> list[dict]:
-    """Catalog rows of every entry, with the artist of work entries, newest use first."""
+def list_entries(db: sqlite_utils.Database, home: Path | None = None) -> list[dict]:
+    """Catalog rows of every entry, with the artist of work entries, newest use first.
+
+    With ``home``, first check that its cache folder is one (StorageError otherwise).
+    """
+    if home is not None:
+        check_cache_dir(home)
     sql = """
         SELECT c.key, c.kind, c.work_id, coalesce(w.artist, json_extract(c.config, '$.artist')) AS artist,
                c.path, c.bytes, c.created_at, c.last_used, c.config
@@ -59,6 +67,7 @@ def verify_cache(
     the next time they are needed.
     """
     home = Path(home)
+    check_cache_dir(home)
     report = VerifyReport()
     known = set()
     for row in db["cache_entries"].rows_where(order_by="key"):
@@ -95,6 +104,7 @@ def _entry_problem(path: Path, row: dict) -> str | None:
 def clear_cache(home: Path, db: sqlite_utils.Database, artist: str | None = None) -> tuple[int, int]:
     """Remove every entry (or one artist's work entries and aggregates); return (entries, bytes)."""
     home = Path(home)
+    check_cache_dir(home)
     if artist is None:
         rows = list(db["cache_entries"].rows)
     else:

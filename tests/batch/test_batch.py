@@ -109,19 +109,19 @@ def test_each_repeat_draws_its_own_seed_and_works_are_recorded(home, corpus, set
 def test_a_failing_job_is_recorded_and_the_rest_go_on(cli, home, corpus, paintings, tmp_path):
     _, folder = corpus
     out = tmp_path / "out"
+    (tmp_path / "broken.jpg").write_bytes(b"not a photo")  # its jobs fail; an unknown artist is refused up front now
     scream = work_id(home, "edvard-munch/the-scream-1893")
-    argv = ["--weights", "random", "--device", "cpu", "--quiet", "batch", str(folder / "tubingen.jpg"), "--like", "nobody",
+    argv = ["--weights", "random", "--device", "cpu", "--quiet", "batch", str(folder / "tubingen.jpg"), str(tmp_path / "broken.jpg"),
             "--style-image", str(paintings / "edvard-munch" / "the-scream-1893.jpg"), "--work", scream,
             "--out", str(out), "--offline", *TINY]
     result = cli(*argv)
     assert result.exit_code == 1
-    assert "batch " in result.stdout and "2 of 3 paintings done" in result.stdout
-    assert ("failed: tubingen.jpg · like nobody #0: NotFoundError: no artist 'nobody' in the catalog "
-            "(offline, so not fetched from WikiArt)") in result.stdout
+    assert "batch " in result.stdout and "2 of 4 paintings done" in result.stdout
+    assert f"failed: broken.jpg · work {scream} #0: InputError: {tmp_path / 'broken.jpg'} is not a readable image" in result.stdout
     text = (out / "index.html").read_text()
-    assert "NotFoundError: no artist &#x27;nobody&#x27; in the catalog" in text and missing_targets(out / "index.html") == []
-    again = cli(*argv)  # a rerun retries the failed job only
-    assert again.exit_code == 1 and "2 of 3 paintings done (2 from an earlier run)" in again.stdout
+    assert "broken.jpg is not a readable image" in text and missing_targets(out / "index.html") == []
+    again = cli(*argv)  # a rerun retries the failed jobs only
+    assert again.exit_code == 1 and "2 of 4 paintings done (2 from an earlier run)" in again.stdout
 
 
 def test_another_batch_into_a_used_out_dir_is_refused(cli, corpus, tmp_path):

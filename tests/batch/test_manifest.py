@@ -90,5 +90,5 @@ def test_another_batch_may_not_share_a_used_out_dir(db, tmp_path):
     (out / "index.html").write_text("")
     with pytest.raises(UsageError) as error:
         manifest.open_batch(db, "b2", {"size": 128}, out, _jobs("b2"))
-    assert error.value.message == f"{out.resolve()} already holds batch b1, made with other inputs or options"
+    assert error.value.message == f"{out.resolve()} already holds batch b1, made with other inputs or options: size 128 (was 64)"
     manifest.open_batch(db, "b2", {"size": 128}, tmp_path / "elsewhere", _jobs("b2"))  # fine elsewhere
