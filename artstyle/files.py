@@ -47,14 +47,14 @@ def file_mode() -> int:
 
 
 def inside(root: Path | str, path: Path | str) -> Path:
-    """``path`` resolved, after checking it lies under ``root``: the last wall before anything is written.
+    """``path`` (as given, not joined to ``root``) resolved, after checking it lies under ``root``: the last wall before anything is written.
 
     Names that come from outside (a server, a catalog row) are validated where
     they are parsed; this catches whatever slipped through (``..``, an absolute
     path, a symlinked folder pointing elsewhere).
     """
     base = Path(root).resolve()
-    target = None if "\x00" in str(path) else (base / path).resolve()  # an absolute path replaces base
+    target = None if "\x00" in str(path) else Path(path).resolve()  # relative paths: from the working folder
     if target is None or (target != base and base not in target.parents):
         raise StorageError(f"refused to write {clip(repr(str(path)), 200)}: it is not inside {base}",
                            hint="the name came from remote data or a damaged catalog; nothing was written")
