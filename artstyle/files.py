@@ -21,11 +21,44 @@ from typing import IO, Iterator
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from artstyle.errors import InputError, StorageError
+from artstyle.errors import InputError, StorageError, clip
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".webp": "WEBP"}
 PART_SUFFIX = ".part"
+
+
+def _read_umask() -> int:
+    """The process umask, read without changing it where the OS allows (threads may be writing)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # the portable way: set, then restore at once
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """The mode an ordinary ``open(path, "w")`` would give a new file (0644 under the usual umask 022)."""
+    return 0o666 & ~_read_umask()
+
+
+def inside(root: Path | str, path: Path | str) -> Path:
+    """``path`` (as given, not joined to ``root``) resolved, after checking it lies under ``root``: the last wall before anything is written.
+
+    Names that come from outside (a server, a catalog row) are validated where
+    they are parsed; this catches whatever slipped through (``..``, an absolute
+    path, a symlinked folder pointing elsewhere).
+    """
+    base = Path(root).resolve()
+    target = None if "\x00" in str(path) else Path(path).resolve()  # relative paths: from the working folder
+    if target is None or (target != base and base not in target.parents):
+        raise StorageError(f"refused to write {clip(repr(str(path)), 200)}: it is not inside {base}",
+                           hint="the name came from remote data or a damaged catalog; nothing was written")
+    return target
 
 
 def _storage_error(path: Path, exc: OSError) -> StorageError:
@@ -42,6 +75,7 @@ def atomic_write(path: Path | str, mode: str = "wb") -> Iterator[IO]:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}-", suffix=PART_SUFFIX)
+        os.fchmod(fd, file_mode())  # mkstemp makes 0600; the finished file should be like any other
     except OSError as exc:
         raise _storage_error(path, exc) from exc
     try:

@@ -64,19 +64,24 @@ def add(
     image_rate: Annotated[str, typer.Option(help="Most image downloads per seconds (WikiArt publishes 20/1).")] = _fmt_rate(_DEFAULTS.image_rate),
     retries: Annotated[int, typer.Option(min=0, help="Retries per request on 429, 5xx and connection errors.")] = _DEFAULTS.retries,
     backoff: Annotated[float, typer.Option(min=0, help="First retry delay in seconds; doubles each retry, with jitter.")] = _DEFAULTS.backoff,
+    max_mb: Annotated[float, typer.Option(min=0.001, help="Largest image to download, in MB; larger ones fail (their Content-Length is checked first).")] = _DEFAULTS.max_bytes / 2**20,
+    deadline: Annotated[float, typer.Option(min=0.1, help="Seconds one download may take in all; slower ones fail.")] = _DEFAULTS.deadline,
 ) -> None:
     """List every work of each artist on WikiArt into the catalog and download the images (rerun to resume)."""
     settings = settings_of(ctx)
     config = ClientConfig(page_rate=_rate(page_rate, "--page-rate"), image_rate=_rate(image_rate, "--image-rate"),
-                          retries=retries, backoff=backoff)
+                          retries=retries, backoff=backoff, max_bytes=int(max_mb * 2**20), deadline=deadline)
     for name in artists:
         with progress(settings) as bar:
             report = corpus.add_artist(settings, name, limit=limit, metadata_only=metadata_only, details=details,
                                        workers=workers, config=config, progress=_bar_callback(bar))
+        for problem in report.rejected:  # failures are results: shown even under --quiet
+            typer.echo(f"skipped {problem}", err=True)
         for problem in report.problems:
-            note(settings, f"[yellow]failed[/] {problem}")
+            typer.echo(f"failed {problem}", err=True)
+        rejected = f", {len(report.rejected)} refused" if report.rejected else ""
         typer.echo(
-            f"{report.slug}: {report.listed} works listed ({report.new} new, via {report.route}); "
+            f"{report.slug}: {report.listed} works listed ({report.new} new, via {report.route}{rejected}); "
             f"{report.downloaded} downloaded, {report.already} already here, {report.skipped} skipped, "
             f"{report.failed} failed, {report.duplicates} duplicates"
         )

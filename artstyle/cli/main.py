@@ -9,6 +9,7 @@ A traceback is shown only with ``--verbose``.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import sys
 import traceback
 from pathlib import Path
@@ -18,7 +19,7 @@ import typer
 from typer.core import TyperGroup
 
 from artstyle import __version__
-from artstyle.errors import ArtstyleError
+from artstyle.errors import ArtstyleError, StorageError, clip
 from artstyle.settings import (
     DEFAULT_HOME,
     DEFAULT_WIKIART_URL,
@@ -46,6 +47,22 @@ def _render_error(message: str, hint: str | None) -> None:
         stderr.print(f"[dim]hint:[/] {hint}", highlight=False)
 
 
+_SEEN: dict[str, Settings] = {}  # the settings of the running command, for errors raised outside it
+
+
+def _as_artstyle_error(exc: Exception) -> ArtstyleError:
+    """A damaged catalog found mid-command (``database disk image is malformed``) gets the one damaged-catalog message."""
+    if isinstance(exc, ArtstyleError):
+        return exc
+    from artstyle.corpus.catalog import damaged
+
+    settings = _SEEN.get("settings") or Settings.from_env()
+    if isinstance(exc, sqlite3.OperationalError):  # locked, read-only, disk full: not damage
+        return StorageError(f"cannot use the catalog at {settings.catalog_path}: {exc}",
+                            hint="check that the data home is writable and not on a network drive; rerun")
+    return damaged(settings.catalog_path, exc)
+
+
 def _verbose_requested(args) -> bool:
     return "--verbose" in (args if args is not None else sys.argv[1:]) or "-v" in (args or sys.argv[1:])
 
@@ -65,10 +82,11 @@ class ArtstyleGroup(TyperGroup):
         verbose = _verbose_requested(args)
         try:
             code = super().main(args, prog_name or "artstyle", complete_var, standalone_mode=False, **extra)
-        except ArtstyleError as exc:
+        except (ArtstyleError, sqlite3.DatabaseError) as exc:
             if verbose:
                 traceback.print_exc()
-            _render_error(exc.message, exc.hint)
+            exc = _as_artstyle_error(exc)
+            _render_error(clip(exc.message, 600), exc.hint)
             code = exc.exit_code
         except NoArgsIsHelpError as exc:
             exc.show()  # the help text, as the user asked for nothing else
@@ -130,7 +148,7 @@ def root(
 ) -> None:
     """Paint photos in the style of an artist's whole body of work (Gatys et al. 2015; Mu & Francl 2015)."""
     _configure_logging(verbose, quiet)
-    ctx.obj = Settings.build(
+    ctx.obj = _SEEN["settings"] = Settings.build(
         home=home, device=device, weights=weights, wikiart_url=wikiart_url, verbose=verbose, quiet=quiet
     )
 

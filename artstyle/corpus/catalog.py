@@ -15,8 +15,10 @@ from __future__ import annotations
 import contextlib
 import difflib
 import json
+import random
 import re
 import sqlite3
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -129,23 +131,64 @@ def ensure_shape(db: sqlite_utils.Database) -> None:
             db.conn.execute(f"PRAGMA user_version = {number}")
 
 
+WAL_TRIES = 200  # x up to 0.25 s: a minute of other processes creating the same catalog
+
+
+def damaged(path: Path | str, exc: Exception) -> StorageError:
+    """The one message for a catalog file that is not an SQLite database or is corrupt (never rewritten)."""
+    return StorageError(
+        f"the catalog {path} is damaged ({exc}); artstyle left it untouched",
+        hint=f"move it aside (e.g. mv {path} {path}.damaged) and rebuild with `artstyle corpus add`/`import`,"
+             " or restore it from a backup",
+    )
+
+
+def _switch_to_wal(conn: sqlite3.Connection) -> None:
+    """WAL mode, retried: switching a new file takes a lock that ``busy_timeout`` does not wait for."""
+    for attempt in range(WAL_TRIES):
+        try:
+            mode = conn.execute("PRAGMA journal_mode = wal").fetchone()[0]
+            if str(mode).lower() == "wal":
+                return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        time.sleep(min(0.25, 0.005 * 2 ** min(attempt, 6)) * (0.5 + random.random()))
+    raise sqlite3.OperationalError("database is locked (could not switch to WAL)")
+
+
 def open_catalog(path: Path | str, create: bool = True) -> sqlite_utils.Database:
-    """Open (and by default create) the catalog at ``path``, migrated and in WAL mode."""
+    """Open (and by default create) the catalog at ``path``, migrated and in WAL mode.
+
+    Several processes may do this at once on a new home (WAL switch retried,
+    migrations under ``BEGIN IMMEDIATE``). A file that is not a database is
+    reported as damaged and never written to.
+    """
     path = Path(path)
     if not create and not path.exists():
         raise NotFoundError(
             f"no catalog at {path}",
             hint="add works first with `artstyle corpus add ARTIST` or `artstyle corpus import DIR`",
         )
+    if path.is_dir():
+        raise StorageError(f"the catalog {path} is a folder", hint="move it aside; the catalog is a file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, timeout=60, isolation_level=None)
         conn.execute("PRAGMA busy_timeout = 60000")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the header: not a database fails here
+        _switch_to_wal(conn)
         db = sqlite_utils.Database(conn)
-        db.enable_wal()
         conn.execute("PRAGMA foreign_keys = ON")
         ensure_shape(db)
-    except (sqlite3.OperationalError, OSError) as exc:
+    except sqlite3.OperationalError as exc:
+        raise StorageError(
+            f"cannot open the catalog at {path}: {exc}",
+            hint="check that the data home is writable, or choose another with --home / ARTSTYLE_HOME",
+        ) from exc
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, exc) from exc
+    except OSError as exc:
         raise StorageError(
             f"cannot open the catalog at {path}: {exc}",
             hint="check that the data home is writable, or choose another with --home / ARTSTYLE_HOME",

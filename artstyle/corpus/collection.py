@@ -109,7 +109,8 @@ class AddReport:
     requests: int = 0
     retries: int = 0
     seconds: float = 0.0
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # "<work id>: reason" per failed download
+    rejected: list[str] = field(default_factory=list)  # listed items dropped for unsafe values, with reasons
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -176,12 +177,13 @@ def add_artist(
     client = client or Client(settings.wikiart_url, config)
     artist = find_on_wikiart(client, db, name)
     slug = artist["slug"]
-    works, route = list_works(client, slug, limit, on_listed=lambda n: progress("listing", n, None))
+    rejected: list[str] = []
+    works, route = list_works(client, slug, limit, on_listed=lambda n: progress("listing", n, None), rejected=rejected)
     progress("listing", len(works), len(works))
     db = db or catalog.open_catalog(settings.catalog_path)
     save_artist(db, artist)
     new = save_listed(db, works)
-    report = AddReport(slug=slug, name=artist["name"], route=route, listed=len(works), new=new)
+    report = AddReport(slug=slug, name=artist["name"], route=route, listed=len(works), new=new, rejected=rejected)
     if details:
         _fetch_all_details(db, client, [w["id"] for w in works], progress)
     if not metadata_only:

@@ -8,6 +8,8 @@ re-fetched, through the same writers as collection.
 
 from __future__ import annotations
 
+import contextlib
+
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -15,8 +17,8 @@ from artstyle.corpus import catalog
 from artstyle.corpus import store
 from artstyle.corpus.collection import Progress, no_progress, save_result
 from artstyle.corpus.wikiart import Client, ClientConfig
-from artstyle.errors import InputError
-from artstyle.files import sweep_parts
+from artstyle.errors import InputError, StorageError
+from artstyle.files import inside, sweep_parts
 from artstyle.settings import Settings
 
 
@@ -74,7 +76,8 @@ def verify(settings: Settings, *, fix: bool = False, workers: int = 4, config: C
 def _repair(settings, db, bad: list[dict], workers: int, client: Client, progress: Progress, report: VerifyReport) -> None:
     for row in bad:
         if row["local_path"]:
-            (settings.home / row["local_path"]).unlink(missing_ok=True)
+            with contextlib.suppress(StorageError):  # a damaged row never deletes outside images/
+                inside(settings.images_dir, settings.home / row["local_path"]).unlink(missing_ok=True)
         local = row["source"] == "local"
         save_result(db, row["id"], {"status": "failed" if local else "listed",
                                     "reason": "local file missing or corrupt; import it again" if local else None})

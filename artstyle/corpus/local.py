@@ -17,8 +17,8 @@ from artstyle.corpus import catalog
 from artstyle.corpus import store
 from artstyle.corpus.collection import Progress, no_progress, save_artist, save_listed, save_result
 from artstyle.corpus.wikiart.records import work_record
-from artstyle.errors import InputError, UsageError
-from artstyle.files import IMAGE_SUFFIXES, atomic_write_bytes
+from artstyle.errors import InputError, UsageError, clip
+from artstyle.files import IMAGE_SUFFIXES
 from artstyle.settings import Settings
 
 
@@ -62,15 +62,26 @@ def import_folder(settings: Settings, folder: Path | str, artist: str, *, slug: 
     slug = names.slug(slug or artist)
     if not slug:
         raise UsageError(f"cannot make a slug from {artist!r}", hint="give one with --slug")
+    existed = settings.catalog_path.exists()
     db = catalog.open_catalog(settings.catalog_path)
     report = ImportReport(slug=slug, name=artist, found=len(files))
-    if not db["artists"].count_where("slug = ?", [slug]):  # an artist added from WikiArt keeps its record
-        save_artist(db, {"slug": slug, "name": artist, "source": "local"})
     for done, path in enumerate(files, 1):
         _import_one(db, settings.home, path, slug, report)
         progress("importing", done, len(files))
+    if not report.imported and not report.already:
+        if not existed:
+            catalog.discard_if_empty(db, settings.catalog_path)
+        raise InputError(nothing_imported(folder, report.skipped),
+                         hint="check that the files are complete JPEG, PNG or WebP images; nothing was added")
     report.duplicates = store.flag_duplicates(db, slug)
     return report
+
+
+def nothing_imported(folder: Path, skipped: list[str], shown: int = 3) -> str:
+    """One line: which files were unreadable and why (the first few, then how many more)."""
+    reasons = "; ".join(clip(s, 160) for s in skipped[:shown])
+    more = f"; and {len(skipped) - shown} more" if len(skipped) > shown else ""
+    return f"nothing imported from {folder}: {len(skipped)} files unreadable ({reasons}{more})"
 
 
 def _import_one(db, home: Path, path: Path, slug: str, report: ImportReport) -> None:
@@ -86,7 +97,9 @@ def _import_one(db, home: Path, path: Path, slug: str, report: ImportReport) -> 
         report.already += 1
         return
     relative = store.relative_path(slug, work_id, facts.ext)
-    atomic_write_bytes(home / relative, data)
+    if not db["artists"].count_where("slug = ?", [slug]):  # created with the first image; WikiArt's record is kept
+        save_artist(db, {"slug": slug, "name": report.name, "source": "local"})
+    store.write_image(home, relative, data)
     title, year = _title_and_year(path.stem)
     record = work_record(id=work_id, artist=slug, title=title, year=year, page_url=None)
     save_listed(db, [record], source="local")

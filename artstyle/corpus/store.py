@@ -23,9 +23,10 @@ from PIL import Image, UnidentifiedImageError
 
 from artstyle.corpus import catalog
 from artstyle.errors import InputError, NetworkError
-from artstyle.files import PART_SUFFIX, atomic_write_bytes, sha256_bytes
+from artstyle.files import PART_SUFFIX, atomic_write_bytes, inside, sha256_bytes
 from artstyle.settings import IMAGES_DIR
-from artstyle.corpus.wikiart.client import Client, HTTPStatusError, UnreachableError
+from artstyle.corpus.wikiart.client import Client, HTTPStatusError, SiteError
+from artstyle.corpus.wikiart.identifiers import describe, is_slug, is_work_id
 from artstyle.corpus.wikiart.records import PLACEHOLDER_MARK, VARIANT_ORDER
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,20 @@ def relative_path(artist: str, work_id: str, ext: str) -> str:
     return f"{IMAGES_DIR}/{artist}/{work_id}.{ext}"
 
 
+def write_image(home: Path, relative: str, data: bytes) -> None:
+    """Write a stored image, after checking its path resolves under ``images/`` of the data home."""
+    atomic_write_bytes(inside(Path(home) / IMAGES_DIR, Path(home) / relative), data)
+
+
+def unsafe_names(artist, work_id) -> str | None:
+    """Why a work's artist slug or id cannot name a file (None when both are safe)."""
+    if not is_slug(artist):
+        return f"artist name {describe(artist)} cannot name a folder"
+    if not is_work_id(work_id):
+        return f"work id {describe(work_id)} cannot name a file"
+    return None
+
+
 def stored_facts(home: Path, artist: str, work_id: str) -> tuple[str, ImageFacts] | None:
     """A finished file already on disk for this work (a crash before the catalog write), verified."""
     for path in sorted((home / IMAGES_DIR / artist).glob(f"{work_id}.*")):
@@ -98,6 +113,8 @@ def download_work(client: Client, home: Path, work: dict) -> dict:
         return {"status": "skipped", "reason": "copyright placeholder: WikiArt does not show this image"}
     if not urls:
         return {"status": "skipped", "reason": "no image URL in the listing"}
+    if problem := unsafe_names(work.get("artist"), work.get("id")):
+        return {"status": "failed", "reason": problem}
     existing = stored_facts(home, work["artist"], work["id"])
     if existing:
         return _downloaded(existing[0], existing[1], "existing")
@@ -106,13 +123,13 @@ def download_work(client: Client, home: Path, work: dict) -> dict:
         try:
             data = client.get_image(urls[variant])
             facts = inspect_image(data, urls[variant])
-        except UnreachableError:
-            raise
+        except SiteError:
+            raise  # the whole site refuses: stop the scrape, saying which condition
         except (HTTPStatusError, InputError, NetworkError) as exc:
             problems.append(f"{variant}: {_short(exc)}")
             continue
         path = relative_path(work["artist"], work["id"], facts.ext)
-        atomic_write_bytes(home / path, data)
+        write_image(home, path, data)
         return _downloaded(path, facts, variant)
     return {"status": "failed", "reason": "no usable image (" + "; ".join(problems) + ")"}
 

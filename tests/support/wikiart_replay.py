@@ -180,6 +180,16 @@ class Fault:
     body: bytes = b""
     times: int = 1
     truncate: bool = False
+    # hostile answers (issue 14); each applies to the real body of the matched route
+    redirect: str | None = None  # answer 302 to this Location (a path here makes a loop with itself)
+    trickle: float = 0.0  # seconds between single bytes of the body (a body that never finishes)
+    cut_after: int | None = None  # advertise the full length, send this many bytes, hang up
+    advertise: int | None = None  # the Content-Length to claim (larger than the body)
+    repeat: int = 1  # send the body this many times (a body larger than it should be)
+
+    @property
+    def streams(self) -> bool:
+        return bool(self.redirect or self.trickle or self.cut_after is not None or self.advertise or self.repeat > 1)
 
 
 class ReplayServer:
@@ -192,6 +202,9 @@ class ReplayServer:
         self.image_delay = image_delay
         self.null_past_end = null_past_end
         self.faults: list[Fault] = []
+        # hostile values served in place of the real ones (issue 14):
+        # "artist_url": the artist JSON's url; "site_id"/"page_id"/"content_id"/"image": {work index: value}
+        self.hostile: dict = {}
         self.log: list[tuple[float, str]] = []
         self.agents: set[str] = set()
         self.lock = threading.Lock()
@@ -245,9 +258,14 @@ class ReplayServer:
                 "Paintings": paintings or (None if self.null_past_end else []), "PaintingsHtml": None,
                 "PaintingsHtmlBeta": None, "AllPaintingsCount": len(artist.works), "PageSize": PAGE_SIZE, "TimeLog": None}
 
+    def _hostile(self, kind: str, artist: ReplayArtist, work: ReplayWork, value):
+        table = self.hostile.get(kind) or {}
+        index = artist.works.index(work)
+        return table[index] if index in table else value
+
     def _site_record(self, artist: ReplayArtist, work: ReplayWork) -> dict:
-        return {"id": work.id, "title": work.title, "year": work.year, "width": 96, "height": 72,
-                "artistName": html.escape(artist.name), "image": self.image_url(artist, work), "map": "0123**67*",
+        return {"id": self._hostile("site_id", artist, work, work.id), "title": work.title, "year": work.year, "width": 96, "height": 72,
+                "artistName": html.escape(artist.name), "image": self._hostile("image", artist, work, self.image_url(artist, work)), "map": "0123**67*",
                 "paintingUrl": f"/en/{artist.slug}/{work.slug}", "artistUrl": f"/en/{artist.slug}",
                 "albums": None, "flags": 2, "images": None}
 
@@ -256,7 +274,7 @@ class ReplayServer:
         for w in artist.works:
             image = self.image_url(artist, w)
             year = re.search(r"\d{4}", w.year)
-            out.append({"title": html.unescape(w.title), "contentId": w.content_id, "artistContentId": artist.content_id,
+            out.append({"title": html.unescape(w.title), "contentId": self._hostile("content_id", artist, w, w.content_id), "artistContentId": artist.content_id,
                         "artistName": artist.name, "completitionYear": int(year.group()) if year else None,
                         "yearAsString": w.year or None, "width": 96, "height": 72,
                         "image": image if w.image is None else image + "!Large.jpg"})
@@ -287,7 +305,7 @@ class ReplayServer:
         image = self.image_url(artist, work)
         thumbs = {"ImageThumbnailsModel": [{"Thumbnails": [{"Name": "Large", "Url": image + "!Large.jpg"},
                                                              {"Name": "Original", "Url": image}]}]}
-        pjson = {"_id": work.id, "title": html.unescape(work.title), "year": work.year, "image": image,
+        pjson = {"_id": self._hostile("page_id", artist, work, work.id), "title": html.unescape(work.title), "year": work.year, "image": image,
                  "artistName": artist.name, "artistUrl": artist.slug}
         period = f"<li><s>Period:</s><span>{work.period}</span></li>" if work.period else ""
         return (
@@ -305,6 +323,8 @@ class ReplayServer:
         data.pop("_provenance", None)
         data.update({"artistName": artist.name, "OriginalArtistName": artist.name, "url": artist.slug,
                      "contentId": artist.content_id, "wikipediaUrl": f"http://en.wikipedia.org/wiki/{artist.name.replace(' ', '_')}"})
+        if "artist_url" in self.hostile:
+            data["url"] = self.hostile["artist_url"]
         return data
 
 
@@ -322,6 +342,8 @@ def _handler(server: ReplayServer):
                 fault = next((f for f in server.faults if f.times > 0 and f.match(path, query)), None)
                 if fault:
                     fault.times -= 1
+            if fault and fault.streams:
+                return self._hostile_answer(fault, *self._route(path, query))
             if fault and not fault.truncate:
                 return self._send(fault.status, fault.body, fault.headers.get("Content-Type", "text/plain"), fault.headers)
             status, body, kind = self._route(path, query)
@@ -368,6 +390,32 @@ def _handler(server: ReplayServer):
                 if rest == f"/{work.slug}":
                     return 200, server.painting_page(artist, work).encode(), "text/html; charset=utf-8"
             return 404, b"<html>Not found</html>", "text/html"
+
+        def _hostile_answer(self, fault: Fault, status: int, body: bytes, kind: str) -> None:
+            if fault.redirect:
+                self.send_response(302)
+                self.send_header("Location", fault.redirect)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                self.close_connection = True
+                return
+            body = body * fault.repeat
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(fault.advertise or len(body)))
+            self.end_headers()
+            try:
+                if fault.trickle:
+                    for i in range(len(body)):
+                        self.wfile.write(body[i:i + 1])
+                        self.wfile.flush()
+                        time.sleep(fault.trickle)
+                else:
+                    self.wfile.write(body if fault.cut_after is None else body[:fault.cut_after])
+                    self.wfile.flush()
+            except OSError:
+                pass  # the client gave up, as it should
+            self.close_connection = True
 
         def _send(self, status: int, body: bytes, kind: str, headers: dict | None = None, truncate: bool = False) -> None:
             self.send_response(status)

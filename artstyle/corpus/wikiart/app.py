@@ -7,32 +7,47 @@ listed only by this route get the stable id ``wikiart-<contentId>``.
 
 from __future__ import annotations
 
-from artstyle.corpus.wikiart.records import clean_text, split_list, work_record
+from artstyle.corpus.wikiart.identifiers import Rejected, content_id, describe
+from artstyle.corpus.wikiart.records import clean_text, rejected_item, split_list, work_record
 
 
 def paintings_path() -> str:
     return "/en/App/Painting/PaintingsByArtist"
 
 
-def details_path(content_id: int) -> str:
-    return f"/en/App/Painting/ImageJson/{content_id}"
+def details_path(number: int) -> str:
+    return f"/en/App/Painting/ImageJson/{int(number)}"
 
 
-def app_work_id(content_id) -> str:
-    return f"wikiart-{int(content_id)}"
+def app_work_id(number) -> str:
+    """``wikiart-<contentId>``; Rejected when the content id is not a number."""
+    value = content_id(number)
+    if value is None:
+        raise Rejected(f"contentId {describe(number)} is not a number")
+    return f"wikiart-{value}"
 
 
-def parse_app_paintings(data, slug: str, root: str) -> list[dict]:
-    """Work records of the ``PaintingsByArtist`` array."""
-    return [_record(p, slug, root) for p in data or [] if isinstance(p, dict) and p.get("contentId") is not None]
+def parse_app_paintings(data, slug: str, root: str, rejected: list[str] | None = None) -> list[dict]:
+    """Work records of the ``PaintingsByArtist`` array; unsafe items go to ``rejected`` with their reason."""
+    records = []
+    for painting in data if isinstance(data, list) else []:
+        if not isinstance(painting, dict) or painting.get("contentId") is None:
+            continue
+        try:
+            records.append(_record(painting, slug, root))
+        except Rejected as exc:
+            if rejected is not None:
+                rejected.append(rejected_item(painting, exc))
+    return records
 
 
 def _record(painting: dict, slug: str, root: str) -> dict:
     year = painting.get("yearAsString") or painting.get("completitionYear")
     url = painting.get("url")
+    work_id = app_work_id(painting["contentId"])
     return work_record(
-        id=app_work_id(painting["contentId"]), artist=slug, title=painting.get("title"), year=year,
-        image=painting.get("image"), content_id=int(painting["contentId"]),
+        id=work_id, artist=slug, title=painting.get("title"), year=year,
+        image=painting.get("image"), content_id=content_id(painting["contentId"]),
         page_url=f"{root}/en/{painting.get('artistUrl') or slug}/{url}" if url else None,
     )
 

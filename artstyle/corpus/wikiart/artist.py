@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+from artstyle.corpus.wikiart.identifiers import check_slug
 from artstyle.corpus.wikiart.records import clean_text
 
 _ASP_DATE = re.compile(r"/Date\((-?\d+)\)/")
@@ -21,9 +22,9 @@ def asp_year(value) -> int | None:
 
 
 def parse_artist(data: dict, slug: str) -> dict:
-    """An ``artists`` row (without ``fetched_at``) from the artist JSON."""
+    """An ``artists`` row (without ``fetched_at``) from the artist JSON; UnsafeAnswerError for an unusable ``url``."""
     return {
-        "slug": data.get("url") or slug,
+        "slug": check_slug(data.get("url") or slug),
         "name": clean_text(data.get("artistName") or data.get("OriginalArtistName")) or slug,
         "birth": clean_text(data.get("birthDayAsString")),
         "death": clean_text(data.get("deathDayAsString")),

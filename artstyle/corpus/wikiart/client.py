@@ -15,14 +15,15 @@ import logging
 import random
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import requests
+import urllib3
 
 from artstyle import __version__
-from artstyle.errors import NetworkError
+from artstyle.corpus.wikiart.throttle import Throttle, shared_path
+from artstyle.errors import NetworkError, clip, shorten_middle
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +45,32 @@ class HTTPStatusError(NetworkError):
         self.status, self.url = status, url
 
 
-class UnreachableError(NetworkError):
-    """No answer at all: connection refused, DNS failure, timeouts, every retry."""
+class SiteError(NetworkError):
+    """A condition of the whole site, not of one item: it stops a scrape (the rest would fail too)."""
+
+
+class UnreachableError(SiteError):
+    """No answer at all: connection refused, DNS failure, connect timeouts, every retry."""
 
 
 class NotJsonError(NetworkError):
     """HTML (a challenge or error page) where JSON was expected; permanent, not retried."""
 
 
-class QuotaError(NetworkError):
+class QuotaError(SiteError):
     """WikiArt's API quota is spent; retrying now only makes it worse."""
+
+
+class RateLimitedError(HTTPStatusError, SiteError):
+    """429 on every retry: WikiArt wants us to stop for now."""
+
+
+class BlockedError(HTTPStatusError, SiteError):
+    """A challenge page (Cloudflare) on every retry: automated requests are blocked for now."""
+
+
+class ItemError(NetworkError):
+    """One download went wrong (too large, too slow, redirect loop, cut off); the scrape goes on."""
 
 
 @dataclass(frozen=True)
@@ -62,12 +79,16 @@ class ClientConfig:
 
     page_rate: tuple[int, float] = (10, 2.5)
     image_rate: tuple[int, float] = (20, 1.0)
-    timeout: float = 30.0
+    timeout: float = 30.0  # per read
+    deadline: float = 300.0  # the whole of one request, body included
+    max_bytes: int = 100 * 1024 * 1024  # a larger body (or advertised Content-Length) is refused
+    max_redirects: int = 5
     retries: int = 5
     backoff: float = 1.0  # first retry waits about this long, doubling up to backoff_max
     backoff_max: float = 32.0
     max_retry_after: float = 120.0
     user_agent: str = USER_AGENT
+    shared: bool = True  # share the throttle with the user's other artstyle processes (throttle.py)
 
     def lower_bound(self, pages: int, images: int) -> float:
         """Seconds the throttle alone needs for this many requests (each kind in sequence)."""
@@ -77,25 +98,7 @@ class ClientConfig:
         return bound
 
 
-class RateLimiter:
-    """At most ``count`` acquisitions in any ``period`` seconds (a sliding window), thread-safe."""
-
-    def __init__(self, count: int, period: float) -> None:
-        self.count, self.period = max(1, int(count)), float(period)
-        self._times: deque[float] = deque(maxlen=self.count)
-        self._lock = threading.Lock()
-
-    def acquire(self) -> float:
-        """Block until a request may go; return the seconds waited."""
-        with self._lock:  # holding the lock while sleeping keeps callers in order
-            waited = 0.0
-            if len(self._times) == self.count:
-                delay = self._times[0] + self.period - time.monotonic()
-                if delay > 0:
-                    time.sleep(delay)
-                    waited = delay
-            self._times.append(time.monotonic())
-            return waited
+RateLimiter = Throttle  # the in-process name older code and tests use
 
 
 def encode_url(url: str) -> str:
@@ -133,8 +136,11 @@ class Client:
         self.config = config or ClientConfig()
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": self.config.user_agent, "Accept-Language": "en-US,en;q=0.5"})
-        self.limiters = {"page": RateLimiter(*self.config.page_rate), "image": RateLimiter(*self.config.image_rate)}
+        shared = self.config.shared
+        self.limiters = {kind: Throttle(*rate, shared_path(self.root, kind) if shared else None)
+                         for kind, rate in (("page", self.config.page_rate), ("image", self.config.image_rate))}
         self.stats = Stats()
+        self.redirected: set[str] = set()  # redirect targets seen (an error page after a redirect is permanent)
 
     def url(self, path_or_url: str) -> str:
         return path_or_url if "://" in path_or_url else self.root + path_or_url
@@ -154,14 +160,51 @@ class Client:
             return self._backoff(attempt)
 
     def _send(self, url: str, kind: str) -> requests.Response:
-        waited = self.limiters[kind].acquire()
-        self.stats.count(kind, waited)
-        response = self.session.get(url, timeout=self.config.timeout)
-        expected = response.headers.get("Content-Length")
-        if expected and expected.isdigit() and not response.headers.get("Content-Encoding"):
-            if len(response.content) < int(expected):
-                raise _Truncated(f"truncated body ({len(response.content)} of {expected} bytes)")
-        return response
+        """One answer, following redirects by hand so that every hop waits for the throttle."""
+        deadline = time.monotonic() + self.config.deadline
+        for _hop in range(self.config.max_redirects + 1):
+            with self.limiters[kind].slot() as waited:
+                self.stats.count(kind, waited)
+                response = self.session.get(url, timeout=self.config.timeout, stream=True, allow_redirects=False)
+            location = response.headers.get("Location") if response.is_redirect else None
+            if not location:
+                self._read_body(response, url, deadline)
+                return response
+            response.close()
+            url = encode_url(urljoin(url, location))
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise ItemError(f"{shorten_middle(url)} is not an http(s) redirect target", hint="this item has no usable data")
+            self.redirected.add(url)
+        raise ItemError(f"more than {self.config.max_redirects} redirects (a loop?) ending at {shorten_middle(url)}",
+                        hint="this item has no usable data on WikiArt")
+
+    def _read_body(self, response: requests.Response, url: str, deadline: float) -> None:
+        """Read the body within the size cap and the overall deadline (a trickle cannot hang us)."""
+        cap = self.config.max_bytes
+        advertised = response.headers.get("Content-Length", "")
+        if advertised.isdigit() and int(advertised) > cap:
+            response.close()
+            raise ItemError(f"{shorten_middle(url)} is {_mb(int(advertised))}, over the {_mb(cap)} limit",
+                            hint="raise the limit with --max-mb if this file is wanted")
+        chunks, size = [], 0
+        read = getattr(response.raw, "read1", response.raw.read)
+        try:
+            while chunk := read(65536, decode_content=True):
+                size += len(chunk)
+                if size > cap:
+                    raise ItemError(f"{shorten_middle(url)} sent more than {_mb(cap)}",
+                                    hint="raise the limit with --max-mb if this file is wanted")
+                if time.monotonic() > deadline:
+                    raise ItemError(f"{shorten_middle(url)} did not finish within {self.config.deadline:g} s",
+                                    hint="the server is sending too slowly; rerun later")
+                chunks.append(chunk)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _Truncated(f"connection cut after {size} bytes ({type(exc).__name__})") from None
+        finally:
+            response.close()
+        response._content = b"".join(chunks)  # what requests' own .content would hold
+        if advertised.isdigit() and not response.headers.get("Content-Encoding") and size < int(advertised):
+            raise _Truncated(f"truncated body ({size} of {advertised} bytes)")
 
     def request(self, path_or_url: str, *, kind: str = "page", params: dict | None = None,
                 retries: int | None = None) -> requests.Response:
@@ -173,8 +216,11 @@ class Client:
             try:
                 response = self._send(url, kind)
             except requests.RequestException as exc:
-                if last and isinstance(exc, _Truncated):
-                    raise NetworkError(f"{url} kept sending a truncated body ({exc})", hint="rerun later") from exc
+                cut = not isinstance(exc, (requests.ConnectionError, requests.Timeout)) or isinstance(
+                    exc, (_Truncated, requests.ReadTimeout, requests.exceptions.ChunkedEncodingError))
+                if last and cut:  # the host answered: this item is broken, not the site
+                    raise ItemError(f"{shorten_middle(url)} kept failing mid-answer ({_reason(exc)})",
+                                    hint="rerun later") from exc
                 if last:
                     raise UnreachableError(f"cannot reach {url}: {_reason(exc)}", hint=OFFLINE_HINT) from exc
                 delay = self._backoff(attempt)
@@ -195,8 +241,14 @@ class Client:
         if status >= 500 and QUOTA_MARK.lower() in response.text[:2000].lower():
             raise QuotaError(f"WikiArt's request quota is spent ({url} answered {status})",
                              hint="wait an hour and rerun the same command; it resumes where it stopped")
-        if status >= 500 and response.history and _is_html(response):
+        if status >= 500 and response.url in self.redirected and _is_html(response):
             raise NotJsonError(f"{url} redirected to an error page (HTTP {status})", hint="this item has no data on WikiArt")
+        if last and status == 429:
+            raise RateLimitedError(f"WikiArt kept answering HTTP 429 (too many requests) to {shorten_middle(url)}",
+                                   status, url, hint="wait a while and rerun; lower --page-rate/--image-rate")
+        if last and status == 403 and _is_html(response):
+            raise BlockedError(f"WikiArt answered a challenge page (HTTP 403) to {shorten_middle(url)} on every try",
+                               status, url, hint="automated requests are blocked for now; rerun later")
         if status not in RETRY_STATUSES or last:
             raise HTTPStatusError(f"{url} answered HTTP {status}", status, url,
                                   hint="the server refused the request; rerun later, it resumes where it stopped")
@@ -226,10 +278,14 @@ def _is_html(response: requests.Response) -> bool:
     return "html" in kind or response.content[:64].lstrip().lower().startswith((b"<!doctype", b"<html"))
 
 
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB" if size % (1024 * 1024) else f"{size // (1024 * 1024)} MB"
+
+
 def _reason(exc: Exception) -> str:
     text = str(exc)
     if "Connection refused" in text or "ConnectionRefused" in text:
         return "connection refused"
     if isinstance(exc, requests.Timeout):
         return "timed out"
-    return text.split(": ", 1)[-1][:200] if len(text) > 200 else text
+    return clip(text.split(": ", 1)[-1] if len(text) > 200 else text, 200)

@@ -15,6 +15,7 @@ import difflib
 import html
 
 from artstyle import names
+from artstyle.corpus.wikiart.identifiers import is_slug
 from artstyle.errors import NotFoundError, UsageError
 
 PATH = "/en/App/Artist/AlphabetJson"
@@ -35,8 +36,8 @@ def parse_artist_list(data) -> list[dict]:
     """``{url, name, last_name_first, content_id}`` for each usable AlphabetJson item (no url: skipped)."""
     artists = []
     for item in data if isinstance(data, list) else []:
-        if not isinstance(item, dict) or not str(item.get("url") or "").strip():
-            continue
+        if not isinstance(item, dict) or not is_slug(str(item.get("url") or "").strip()):
+            continue  # no URL name, or one that could name a path
         url = str(item["url"]).strip()
         artists.append({
             "url": url,

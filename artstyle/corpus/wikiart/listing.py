@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from artstyle.corpus.wikiart.records import work_record
+from artstyle.corpus.wikiart.identifiers import Rejected, describe
+from artstyle.corpus.wikiart.records import rejected_item, work_record
 
 LISTING_PARAMS = {"json": "2", "layout": "new", "resultType": "masonry"}
 _HEX_ID = re.compile(r"[0-9a-f]{24}")
@@ -19,10 +20,22 @@ def listing_path(slug: str) -> str:
     return f"/en/{slug}/mode/all-paintings"
 
 
-def parse_listing_page(data: dict, slug: str, root: str) -> list[dict]:
-    """Work records of one page; an empty list means the listing has ended."""
+def parse_listing_page(data: dict, slug: str, root: str, rejected: list[str] | None = None) -> list[dict]:
+    """Work records of one page; an empty list means the listing has ended.
+
+    Items with an unsafe id or image URL are left out, their reasons appended to ``rejected``.
+    """
     paintings = (data or {}).get("Paintings") if isinstance(data, dict) else None
-    return [_record(p, slug, root) for p in paintings or [] if _HEX_ID.fullmatch(str(p.get("id", "")))]
+    records = []
+    for painting in paintings if isinstance(paintings, list) else []:
+        try:
+            if not isinstance(painting, dict) or not _HEX_ID.fullmatch(str(painting.get("id", ""))):
+                raise Rejected(f"id {describe(painting.get('id') if isinstance(painting, dict) else painting)} is not a WikiArt id")
+            records.append(_record(painting, slug, root))
+        except Rejected as exc:
+            if rejected is not None:
+                rejected.append(rejected_item(painting, exc))
+    return records
 
 
 def _record(painting: dict, slug: str, root: str) -> dict:

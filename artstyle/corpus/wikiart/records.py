@@ -10,12 +10,19 @@ from __future__ import annotations
 import html
 import re
 
+from artstyle.corpus.wikiart.identifiers import Rejected, check_work_id, describe, image_url_problem
 from artstyle.corpus.wikiart.years import parse_year
 
 # SPEC §8: "!HD" (~1200 px), no token = original upload, "!Large" (~600 px).
 VARIANT_ORDER = ("hd", "original", "large")
 _TOKENS = {"hd": "!HD.jpg", "large": "!Large.jpg"}
 PLACEHOLDER_MARK = "FRAME-600x480"  # SPEC §8: copyright-blocked works point at this image
+
+
+def rejected_item(item, exc: Exception) -> str:
+    """The reason line of one item a parser dropped."""
+    title = clean_text(item.get("title")) if isinstance(item, dict) and isinstance(item.get("title"), str) else None
+    return f"{describe(title) if title else 'an item'} skipped: {exc}"
 
 
 def clean_text(value) -> str | None:
@@ -53,7 +60,10 @@ def work_record(
     *, id: str, artist: str, title, year, page_url: str | None = None, image: str | None = None,
     content_id: int | None = None, styles=None, genres=None, media=None, period=None, tags=None,
 ) -> dict:
-    """One work as the catalog stores it (lists still Python lists)."""
+    """One work as the catalog stores it (lists still Python lists); Rejected for an unsafe id or image URL."""
+    check_work_id(id)
+    if image is not None and (problem := image_url_problem(image)):
+        raise Rejected(f"work {id}: {problem}")
     year_raw = clean_text(year)
     start, end = parse_year(year_raw)
     return {

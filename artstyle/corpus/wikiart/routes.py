@@ -14,6 +14,7 @@ from typing import Callable
 from artstyle.errors import NetworkError, NotFoundError
 from artstyle.corpus.wikiart import app, artist, directory, listing, pages
 from artstyle.corpus.wikiart.client import Client, HTTPStatusError, NotJsonError, UnreachableError
+from artstyle.corpus.wikiart.identifiers import Rejected, describe, hex_id
 from artstyle.corpus.wikiart.records import work_record
 
 log = logging.getLogger(__name__)
@@ -63,13 +64,17 @@ def forget_artist_lists() -> None:
     _ARTIST_LISTS.clear()
 
 
-def list_site_json(client: Client, slug: str, limit: int | None = None, on_listed: Listed | None = None) -> list[dict]:
+def list_site_json(client: Client, slug: str, limit: int | None = None, on_listed: Listed | None = None,
+                   rejected: list[str] | None = None) -> list[dict]:
     """Route A: ``mode/all-paintings?json=2&page=N`` until an empty or null page."""
     works: dict[str, dict] = {}
     for page in range(1, MAX_PAGES + 1):
         data = client.get_json(listing.listing_path(slug), params={**listing.LISTING_PARAMS, "page": str(page)})
-        records = listing.parse_listing_page(data, slug, client.root)
-        if not records:
+        dropped: list[str] = []
+        records = listing.parse_listing_page(data, slug, client.root, dropped)
+        if rejected is not None:
+            rejected.extend(dropped)
+        if not records and not dropped:
             break
         for record in records:
             works.setdefault(record["id"], record)  # ids repeat across pages (SPEC §3.4)
@@ -80,32 +85,42 @@ def list_site_json(client: Client, slug: str, limit: int | None = None, on_liste
     return list(works.values())
 
 
-def list_app(client: Client, slug: str, limit: int | None = None, on_listed: Listed | None = None) -> list[dict]:
+def list_app(client: Client, slug: str, limit: int | None = None, on_listed: Listed | None = None,
+             rejected: list[str] | None = None) -> list[dict]:
     """Route B: ``App/Painting/PaintingsByArtist`` (one call)."""
     data = client.get_json(app.paintings_path(), params={"artistUrl": slug, "json": "2"})
     if not isinstance(data, list):
         raise NotJsonError(f"{app.paintings_path()} did not answer a list", hint="WikiArt changed its App route")
-    works = {r["id"]: r for r in reversed(app.parse_app_paintings(data, slug, client.root))}
+    works = {r["id"]: r for r in reversed(app.parse_app_paintings(data, slug, client.root, rejected))}
     result = list(reversed(works.values()))
     if on_listed:
         on_listed(len(result))
     return result
 
 
-def list_html(client: Client, slug: str, limit: int | None = None, on_listed: Listed | None = None) -> list[dict]:
+def list_html(client: Client, slug: str, limit: int | None = None, on_listed: Listed | None = None,
+              rejected: list[str] | None = None) -> list[dict]:
     """Route D: the text list, then each painting page for its id and image."""
     rows = pages.parse_text_list(client.get_text(pages.text_list_path(slug)), slug)
     works: dict[str, dict] = {}
     for row in rows[:limit] if limit else rows:
         page = pages.parse_painting_page(client.get_text(row["path"]))
-        if not page["id"]:
-            log.warning("no painting id on %s; skipped", row["path"])
+        try:
+            if not page["id"]:
+                raise Rejected("no painting id on its page")
+            if not hex_id(page["id"]):
+                raise Rejected(f"painting id {describe(page['id'])} is not a WikiArt id")
+            record = work_record(
+                id=page["id"], artist=slug, title=page["title"] or row["title"], year=page["year"] or row["year"],
+                page_url=client.url(row["path"]), image=page["image"], styles=page["styles"],
+                genres=page["genres"], media=page["media"], period=page["period"],
+            )
+        except Rejected as exc:
+            log.warning("%s skipped: %s", row["path"], exc)
+            if rejected is not None:
+                rejected.append(f"{describe(row['path'])} skipped: {exc}")
             continue
-        works.setdefault(page["id"], work_record(
-            id=page["id"], artist=slug, title=page["title"] or row["title"], year=page["year"] or row["year"],
-            page_url=client.url(row["path"]), image=page["image"], styles=page["styles"],
-            genres=page["genres"], media=page["media"], period=page["period"],
-        ))
+        works.setdefault(page["id"], record)
         if on_listed:
             on_listed(len(works))
     return list(works.values())
@@ -115,19 +130,25 @@ ROUTES = {"site-json": list_site_json, "app": list_app, "html": list_html}
 
 
 def list_works(client: Client, slug: str, limit: int | None = None, on_listed: Listed | None = None,
-               routes: tuple[str, ...] = tuple(ROUTES)) -> tuple[list[dict], str]:
-    """Every work of ``slug`` and the name of the route that listed them."""
+               routes: tuple[str, ...] = tuple(ROUTES), rejected: list[str] | None = None) -> tuple[list[dict], str]:
+    """Every work of ``slug`` and the name of the route that listed them.
+
+    Items the route had to drop (unsafe ids, image URLs) are appended to ``rejected`` with their reasons.
+    """
     failures = []
     for name in routes:
+        dropped: list[str] = []
         try:
-            works = ROUTES[name](client, slug, limit, on_listed)
+            works = ROUTES[name](client, slug, limit, on_listed, dropped)
         except UnreachableError:
             raise  # another route on the same host will not answer either
         except NetworkError as exc:
             log.warning("listing route %s failed for %s: %s; trying the next", name, slug, exc)
             failures.append(f"{name}: {exc}")
             continue
-        if works:
+        if works or dropped:
+            if rejected is not None:
+                rejected.extend(dropped)
             return (works[:limit] if limit else works), name
         failures.append(f"{name}: no works")
     raise NetworkError(f"no route listed the works of {slug!r} ({'; '.join(failures)})",
