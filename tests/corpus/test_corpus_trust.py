@@ -13,8 +13,8 @@ import pytest
 from artstyle.corpus import catalog
 from artstyle.errors import clip, shorten_middle
 from artstyle.files import atomic_write_bytes
-from wikiart_replay import ReplayServer, generated_image, jpeg, make_artist
-from wikiart_support import run_cli
+from support.wikiart_replay import ReplayServer, generated_image, jpeg, make_artist
+from support.wikiart import run_cli
 
 SLUG = "martiros-sarian"
 
@@ -126,7 +126,7 @@ def test_atomic_writes_respect_the_umask(tmp_path, umask):
 
 
 def test_scraped_images_are_0644(tmp_path):
-    from wikiart_support import FAST
+    from support.wikiart import FAST
     import artstyle.corpus as corpus
     from artstyle.settings import Settings
 

@@ -15,8 +15,8 @@ from artstyle.corpus.wikiart import Client
 from artstyle.corpus.wikiart.client import RateLimitedError
 from artstyle.corpus.wikiart.identifiers import UnsafeAnswerError
 from artstyle.settings import Settings
-from wikiart_replay import ReplayServer, make_artist
-from wikiart_support import FAST, FAST_CLI  # noqa: F401
+from support.wikiart_replay import ReplayServer, make_artist
+from support.wikiart import FAST, FAST_CLI  # noqa: F401
 
 SLUG = "martiros-sarian"
 HOSTILE = ["../../escaped", "..%2f..%2fescaped", "%2e%2e%2f%2e%2e%2fescaped", "/tmp/escaped-abs", "..\\..\\escaped",
