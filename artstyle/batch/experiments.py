@@ -29,8 +29,9 @@ from artstyle.core.features import DEFAULT_STYLE_LAYERS, check_layers
 from artstyle.files import atomic_write_json, save_image
 from artstyle.core.optimize import Step
 from artstyle.paint import PaintOptions
-from artstyle.paint import paint
+from artstyle.paint import paint, prepare
 from artstyle.paint import StyleRequest
+from artstyle.batch.executors import paint_prepared
 from artstyle.corpus.sampler import Filters, pick_works
 from artstyle.settings import Settings
 from artstyle.core.images import tensor_to_image
@@ -192,8 +193,13 @@ def run_sweep(
     on_point: Callable[[int, SweepPoint], None] | None = None,
     callback: Callable[[Step], None] | None = None,
     extra: dict | None = None,
+    executor=None,
 ) -> ExperimentReport:
-    """Paint ``content`` once per point (same seed, same works), then write ``grid.png`` and ``experiment.json``."""
+    """Paint ``content`` once per point (same seed, same works), then write ``grid.png`` and ``experiment.json``.
+
+    With a started non-local ``executor`` (``--executor ray``) the points are
+    painted in parallel on its actors and written here.
+    """
     settings = settings or Settings.from_env()
     out_dir = Path(out_dir)
     base = options or PaintOptions()
@@ -204,10 +210,17 @@ def run_sweep(
         opts = base.with_overrides(**{k: v for k, v in point.overrides.items() if k != "blend"})
         output = out_dir / f"{index:02d}-{_slug(point.label)}.png"
         point_request = StyleRequest("blend", point.overrides["blend"]) if "blend" in point.overrides else request
+        if executor is not None and executor.name != "local":
+            images.append(prepare(content, request=point_request, options=opts, settings=settings, seed=seed,
+                                  output=output, force=True, offline=True))
+            continue
         result = paint(content, request=point_request, options=opts, settings=settings, seed=seed,
                        output=output, force=True, callback=callback, offline=True)
         images.append(result.image)
         records.append(_point_record(point, result))
+    if executor is not None and executor.name != "local":  # images holds the prepared points: paint them remotely
+        results = paint_prepared(executor, images, settings)
+        images, records = [r.image for r in results], [_point_record(p, r) for p, r in zip(points, results)]
     return _write(kind, content, points, images, records, out_dir, seed, base, extra)
 
 
@@ -238,6 +251,7 @@ def run_snapshots(
     options: PaintOptions | None = None,
     settings: Settings | None = None,
     callback: Callable[[Step], None] | None = None,
+    executor=None,
 ) -> ExperimentReport:
     """One optimisation, its iterate kept at each iteration in ``at`` (Mu & Francl 2015, Fig. 6).
 
@@ -245,6 +259,9 @@ def run_snapshots(
     raw iterate clamped to [0, 1] (in ``luminance`` colour mode, before the
     photo's colours are put back; the last cell is the finished painting).
     """
+    if executor is not None and executor.name != "local":
+        raise UsageError("experiment iterations keeps every iterate in this process, so it runs with --executor local only",
+                         hint="drop --executor ray: one painting gains nothing from a cluster")
     at = check_snapshots(at)
     opts = (options or PaintOptions()).with_overrides(iterations=at[-1], tolerance=0.0)
     kept: dict[int, Image.Image] = {}

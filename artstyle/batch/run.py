@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import sqlite_utils
 from PIL import Image, ImageDraw
@@ -46,6 +46,7 @@ from PIL import Image, ImageDraw
 from artstyle import names
 from artstyle.corpus import catalog
 from artstyle.batch import manifest
+from artstyle.batch.executors import Executor, LocalExecutor, Outcome
 from artstyle.batch.plan import Job, batch_id, check_requests, expand_inputs, hash_photos, plan_jobs, style_requests
 from artstyle.style.provider import CachedTargets, UncachedTargets
 from artstyle.core.device import resolve_device
@@ -54,7 +55,7 @@ from artstyle.batch.gallery import Entry, Work, write_gallery
 from artstyle.files import SAVE_FORMATS, load_image, save_image, sweep_parts
 from artstyle.core.optimize import Step
 from artstyle.paint import PaintOptions
-from artstyle.paint import PaintResult, batch_key, prepare, run_jobs
+from artstyle.paint import PaintResult, batch_key, prepare
 from artstyle.paint import StyleRequest
 from artstyle.paint.provenance import record_run, sidecar_path, write_outputs
 from artstyle.settings import Settings
@@ -78,6 +79,7 @@ class BatchReport:
     failed: list[dict] = field(default_factory=list)  # jobs rows (input_path, request, reason...)
     gallery: Path | None = None
     contact_sheet: Path | None = None
+    nodes: dict[str, int] = field(default_factory=dict)  # node -> jobs it painted in this run
 
 
 def _slug(text: str) -> str:
@@ -111,54 +113,40 @@ def _inside(out_dir: Path, path: Path) -> Path:
     return path
 
 
-def _write_job(db, job: dict, out_dir: Path, result: PaintResult, losses: list[float]) -> None:
+def _write_job(db, job: dict, out_dir: Path, result: PaintResult, losses: list[float], painted_by: dict | None = None) -> None:
     """Write the job's image and sidecar atomically, then mark it done with its runs row."""
     output = _inside(out_dir, output_path(out_dir, job))
     record = result.provenance
+    if painted_by:
+        record["painted_by"] = painted_by  # which executor, node (and actor) made the pixels
     record.update(output=str(output), sidecar=str(sidecar_path(output)))
     record["batch"] = {"id": job["batch_id"], "job": job["id"], "request": job["request"], "repeat": job["repeat"], "losses": losses}
     write_outputs(result.image, output, record)
     _finish_job(db, job, output, record)
 
 
-def _step_recorder(losses: list[float], callback):
-    def on_step(step: Step) -> None:
-        losses.append(float(step.loss))
-        if callback is not None:
-            callback(step)
-
-    return on_step
-
-
-def _paint_group(db, settings: Settings, group: list[tuple[dict, object]], out_dir: Path, provider, callback) -> None:
-    """Paint prepared jobs together (one batch tensor) and write each; raises if the batch fails."""
-    losses: list[list[float]] = [[] for _ in group]
-    results = run_jobs([prepared for _, prepared in group], settings, provider, [_step_recorder(ls, callback) for ls in losses])
-    for (job, _), result, job_losses in zip(group, results, losses):
-        _write_job(db, job, out_dir, result, job_losses)
-        job["status"] = "done"
-
-
-def _paint_or_split(db, settings: Settings, group: list[tuple[dict, object]], out_dir: Path, provider, callback) -> None:
-    """Paint the group together; if that fails, paint its jobs one at a time so only the failing one is marked failed."""
-    try:
-        _paint_group(db, settings, group, out_dir, provider, callback)
+def _record(db, outcome: Outcome, out_dir: Path) -> None:
+    """What the driver does with each executor outcome: write it and mark it done, or record why it failed."""
+    job = outcome.job
+    if outcome.result is None:
+        _fail_with(db, job, outcome.reason or "unknown failure")
         return
-    except Exception as exc:  # noqa: BLE001
-        if len(group) == 1:
-            _fail(db, group[0][0], exc)
-            return
-        log.info("a batch of %d failed (%s): painting its jobs one at a time", len(group), _reason(exc))
-    for one in group:
-        if one[0].get("status") != "done":
-            _paint_or_split(db, settings, [one], out_dir, provider, callback)
+    try:
+        _write_job(db, job, out_dir, outcome.result, outcome.losses, outcome.painted_by)
+        job["status"] = "done"
+    except Exception as exc:  # noqa: BLE001 - a failing job is recorded and the batch goes on
+        _fail(db, job, exc)
 
 
 def _fail(db, job: dict, exc: BaseException) -> None:
     log.debug("job %s failed", job["id"], exc_info=True)
-    log.warning("%s (%s) failed: %s", Path(job["input_path"]).name, job["request"]["value"], _reason(exc))
-    manifest.mark_failed(db, job["id"], _reason(exc))
-    job.update(status="failed", reason=_reason(exc))
+    _fail_with(db, job, _reason(exc))
+
+
+def _fail_with(db, job: dict, reason: str) -> None:
+    log.warning("%s (%s) failed: %s", Path(job["input_path"]).name, job["request"]["value"], reason)
+    manifest.mark_failed(db, job["id"], reason)
+    job.update(status="failed", reason=reason)
 
 
 def _by_batch_key(prepared: list[tuple[dict, object]]) -> list[list[tuple[dict, object]]]:
@@ -248,13 +236,17 @@ def run_batch(
     on_job_start: Callable[[dict], None] | None = None,
     callback: Callable[[Step], None] | None = None,
     on_job_end: Callable[[dict], None] | None = None,
+    executor: Executor | None = None,
     **option_overrides,
 ) -> BatchReport:
     """Paint every input after every style request ``per_photo`` times into ``out_dir``; rerun to resume.
 
     ``on_plan(total, already_done)`` is called once, ``on_job_start(job)`` and
     ``on_job_end(job)`` around each job (``job["status"]`` is then ``done`` or
-    ``failed``), and ``callback(step)`` on every optimisation step.
+    ``failed``), and ``callback(step)`` on every optimisation step (local
+    executor only). ``executor`` paints the prepared jobs (default: this
+    process, :class:`~artstyle.batch.executors.LocalExecutor`); it is started
+    before any job is claimed, and this driver writes everything either way.
     """
     settings = settings or Settings.from_env()
     opts = (options or PaintOptions()).with_overrides(**option_overrides)
@@ -266,16 +258,37 @@ def run_batch(
     params = batch_params(requests, per_photo, seed, opts, settings, offline)
     bid, jobs = plan_batch(inputs, requests, per_photo, seed, out_dir, params)
     check_requests(settings, requests, seed, offline)  # before the manifest rows and the out folder exist
-    db = catalog.open_catalog(settings.catalog_path)
-    counts = manifest.open_batch(db, bid, params, out_dir, jobs)
-    sweep_out_dir(out_dir)
-    if on_plan is not None:
-        on_plan(len(jobs), counts["done"])
-    device = resolve_device(settings.device)
-    # One provider for the whole batch, so every job shares its cache handle and device memory.
-    provider = CachedTargets(settings, device) if use_cache else UncachedTargets(device)
-    shapes = _PaintedShapes(opts.size)
-    while group := _claim_group(db, bid, shapes, batch_size or auto_batch_size(device, opts.size)):
+    executor = executor or LocalExecutor()
+    executor.start(settings)  # a cluster that cannot be reached fails here, before any job is claimed
+    nodes: dict[str, int] = {}
+    try:
+        db = catalog.open_catalog(settings.catalog_path)
+        counts = manifest.open_batch(db, bid, params, out_dir, jobs)
+        sweep_out_dir(out_dir)
+        if on_plan is not None:
+            on_plan(len(jobs), counts["done"])
+        device = resolve_device(settings.device)
+        # One provider for the whole batch, so every job shares its cache handle and device memory.
+        provider = CachedTargets(settings, device) if use_cache else UncachedTargets(device)
+        size = batch_size or auto_batch_size(device, opts.size)
+        groups = _prepared_groups(db, settings, bid, _PaintedShapes(opts.size), size, opts, offline, on_job_start, on_job_end)
+        for outcome in executor.paint(groups, settings, provider, callback):
+            _record(db, outcome, out_dir)
+            if outcome.job.get("status") == "done":
+                nodes[outcome.node] = nodes.get(outcome.node, 0) + 1
+            if on_job_end is not None:
+                on_job_end(outcome.job)
+    finally:
+        executor.close()
+    report = finish_batch(db, bid, out_dir, params, resumed=counts["done"])
+    report.nodes = nodes
+    return report
+
+
+def _prepared_groups(db, settings: Settings, bid: str, shapes: _PaintedShapes, size: int, opts: PaintOptions, offline: bool,
+                     on_job_start, on_job_end) -> Iterator[list[tuple[dict, object]]]:
+    """Claim jobs as the executor asks for them, draw their works, and hand them over in groups of one batch key."""
+    while group := _claim_group(db, bid, shapes, size):
         prepared = []
         for job in group:
             job["together"] = len(group)
@@ -285,12 +298,9 @@ def run_batch(
                 prepared.append((job, _prepare_job(db, settings, job, opts, offline)))
             except Exception as exc:  # noqa: BLE001 - a failing job is recorded and the batch goes on
                 _fail(db, job, exc)
-        for same in _by_batch_key(prepared):
-            _paint_or_split(db, settings, same, out_dir, provider, callback)
-        if on_job_end is not None:
-            for job in group:
-                on_job_end(job)
-    return finish_batch(db, bid, out_dir, params, resumed=counts["done"])
+                if on_job_end is not None:
+                    on_job_end(job)
+        yield from _by_batch_key(prepared)
 
 
 def _stand_in(out_dir: Path, row: dict) -> Path:

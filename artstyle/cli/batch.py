@@ -18,11 +18,13 @@ from artstyle.batch.run import run_batch
 from artstyle.paint import PaintOptions
 from artstyle.cli.common import note, progress, settings_of, stdout
 from artstyle.cli.paint_flags import with_paint_flags
+from artstyle.cli.executor_flags import with_executor_flags
 
 _STYLE = "Style requests (each crossed with every photo)"
 
 
 @with_paint_flags()
+@with_executor_flags
 def batch_command(
     ctx: typer.Context,
     inputs: Annotated[list[str], typer.Argument(help="Photos: folders (searched recursively), globs, list files (one path per line) or images.", show_default=False)],
@@ -36,6 +38,7 @@ def batch_command(
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Photos of the same painted size optimised together as one batch (default: on a CPU one 512x384 image's worth of pixels, 4 at 256 px; on a GPU as many as fit, up to 16).", show_default="auto")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Never fetch a missing artist from WikiArt.")] = False,
     options: PaintOptions = PaintOptions(),
+    executor=None,
 ) -> None:
     """Paint every photo after every style request, resumably, ending with a contact sheet and an HTML gallery."""
     settings = settings_of(ctx)
@@ -60,7 +63,7 @@ def batch_command(
         report = run_batch(
             inputs, out_dir=out, like=like or (), blend=blend or (), work=work or (), style_images=style_image or (),
             per_photo=per_photo, seed=seed, settings=settings, batch_size=batch_size, offline=offline,
-            options=options,
+            options=options, executor=executor,
             on_plan=on_plan, on_job_start=on_job_start,
             callback=lambda step: bar.update(steps, completed=step.iteration), on_job_end=on_job_end,
         )
@@ -74,6 +77,9 @@ def _summary(report) -> None:
     for job in report.failed:
         stdout.print(f"failed: {Path(job['input_path']).name} · {job['request']['kind']} {job['request']['value']} "
                      f"#{job['repeat']}: {job['reason']}", highlight=False, markup=False)
+    if report.nodes:
+        painted = ", ".join(f"{node} ({count})" for node, count in sorted(report.nodes.items()))
+        stdout.print(f"painted on: {painted}", highlight=False, markup=False)
     stdout.print(f"gallery: {report.gallery}", highlight=False, markup=False)
     if report.failed:
         raise typer.Exit(code=1)

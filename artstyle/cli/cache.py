@@ -17,6 +17,8 @@ from artstyle.corpus.catalog import open_catalog
 from artstyle.core.features import Pooling
 from artstyle.paint import PaintOptions
 from artstyle.cli.common import note, print_json, progress, settings_of
+from artstyle.cli.executor_flags import with_executor_flags
+from artstyle.batch.executors import running
 
 app = typer.Typer(help="Precomputed style targets (Gram matrices): build, list, verify, clear.", no_args_is_help=True)
 
@@ -77,6 +79,7 @@ def clear_command(
 
 
 @app.command("build")
+@with_executor_flags
 def build_command(
     ctx: typer.Context,
     artists: Annotated[list[str], typer.Argument(help="Artists whose downloaded works to process (slug, name or unique part).")],
@@ -92,11 +95,13 @@ def build_command(
     batch_size: Annotated[
         Optional[int], typer.Option(min=1, help="Works of equal size run through the network together [default: 1 on the CPU, 8 on a GPU].")
     ] = None,
+    executor=None,
 ) -> None:
     """Compute and store the style targets of every downloaded work of ARTIST..."""
     settings = settings_of(ctx)
     layers = tuple(name.strip() for name in style_layers.split(",") if name.strip()) if style_layers else PaintOptions.style_layers
     with ExitStack() as stack:
+        executor = stack.enter_context(running(executor, settings))  # a cluster that cannot be reached fails first
         bars = []  # the bar opens once the artists are resolved, so an unknown artist is the first line
 
         def start(total: int) -> None:
@@ -105,7 +110,7 @@ def build_command(
 
         report = build(
             settings, artists, size=size, style_scale=style_scale, layers=layers, pooling=pooling, fp16=fp16,
-            triangle=triangle, aggregate=aggregate, batch_size=batch_size,
+            triangle=triangle, aggregate=aggregate, batch_size=batch_size, compute=executor.style_targets,
             on_start=start, on_work=lambda _source, _status: bars[0][0].advance(bars[0][1]),
         )
     typer.echo(f"{report.works} works of {', '.join(report.artists)}: {report.built} built, {report.skipped} already cached, {len(report.failed)} failed")

@@ -20,6 +20,8 @@ from artstyle.paint import StyleRequest
 from artstyle.settings import Settings
 from artstyle.cli.common import progress, settings_of, stdout
 from artstyle.cli.paint_flags import with_paint_flags
+from artstyle.cli.executor_flags import with_executor_flags
+from artstyle.batch.executors import running
 
 app = typer.Typer(help="Sweeps over blends, weight ratios, style layers and iterations, as labelled grids.", no_args_is_help=True)
 
@@ -59,67 +61,71 @@ def _show(report: ex.ExperimentReport) -> None:
     stdout.print(f"grid: {report.grid}\nrecord: {report.record}", highlight=False, markup=False)
 
 
-def _sweep(ctx, kind, photo, points, out, request, seed, options: PaintOptions, extra=None) -> None:
+def _sweep(ctx, kind, photo, points, out, request, seed, options: PaintOptions, extra=None, executor=None) -> None:
     settings = settings_of(ctx)
-    with _bars(settings, len(points), options.iterations) as (on_point, on_step, done):
+    with running(executor, settings), _bars(settings, len(points), options.iterations) as (on_point, on_step, done):
         report = ex.run_sweep(kind, photo, points, out_dir=_out(out, photo, kind), request=request, seed=seed,
-                              options=options, settings=settings, on_point=on_point, callback=on_step, extra=extra)
+                              options=options, settings=settings, on_point=on_point, callback=on_step, extra=extra, executor=executor)
         done()
     _show(report)
 
 
 @app.command("blend")
 @with_paint_flags()
+@with_executor_flags
 def blend_command(
     ctx: typer.Context, photo: Photo,
     targets: Annotated[str, typer.Option("--targets", help="Two or more artists or work ids, comma-separated, in sweep order.")],
     steps: Annotated[int, typer.Option(help="Cells from the first target to the last.")] = 5,
-    out: Out = None, seed: Seed = 0, options: PaintOptions = PaintOptions(),
+    out: Out = None, seed: Seed = 0, options: PaintOptions = PaintOptions(), executor=None,
 ) -> None:
     """A blend sweep from one target to the next (each artist drawn once, so only the weights change)."""
     names = [t.strip() for t in targets.split(",") if t.strip()]
     ex.blend_weights(len(names), steps)  # check --targets and --steps before touching the catalog
     fixed = ex.resolve_targets(settings_of(ctx), names, seed)
     points = ex.blend_sweep([f["work"] for f in fixed], steps, names)
-    _sweep(ctx, "blend", photo, points, out, None, seed, options, extra={"targets": fixed})
+    _sweep(ctx, "blend", photo, points, out, None, seed, options, extra={"targets": fixed}, executor=executor)
 
 
 @app.command("ratio")
 @with_paint_flags()
+@with_executor_flags
 def ratio_command(
     ctx: typer.Context, photo: Photo, like: Like = None, blend: Blend = None, style_image: StyleImage = None,
     ratios: Annotated[str, typer.Option(help="Style-to-content weight ratios, comma-separated.")] = ",".join(f"{r:g}" for r in ex.DEFAULT_RATIOS),
-    out: Out = None, seed: Seed = 0, options: PaintOptions = PaintOptions(),
+    out: Out = None, seed: Seed = 0, options: PaintOptions = PaintOptions(), executor=None,
 ) -> None:
     """A sweep of the style-to-content weight ratio (Gatys et al. 2015 sweep 1e1 to 1e5 in effect)."""
     points = ex.ratio_sweep(ex.parse_numbers(ratios))
-    _sweep(ctx, "ratio", photo, points, out, _request(like, blend, style_image), seed, options)
+    _sweep(ctx, "ratio", photo, points, out, _request(like, blend, style_image), seed, options, executor=executor)
 
 
 @app.command("layers")
 @with_paint_flags()
+@with_executor_flags
 def layers_command(
     ctx: typer.Context, photo: Photo, like: Like = None, blend: Blend = None, style_image: StyleImage = None,
     layers: Annotated[str, typer.Option(help="Style layers, one cell each, comma-separated.")] = ",".join(ex.DEFAULT_STYLE_LAYERS),
-    out: Out = None, seed: Seed = 0, options: PaintOptions = PaintOptions(),
+    out: Out = None, seed: Seed = 0, options: PaintOptions = PaintOptions(), executor=None,
 ) -> None:
     """Style from one layer at a time, as in Gatys et al. (2015)."""
     points = ex.layer_ablation([s.strip() for s in layers.split(",") if s.strip()])
-    _sweep(ctx, "layers", photo, points, out, _request(like, blend, style_image), seed, options)
+    _sweep(ctx, "layers", photo, points, out, _request(like, blend, style_image), seed, options, executor=executor)
 
 
 @app.command("iterations")
 @with_paint_flags(exclude=("iterations", "tolerance"))
+@with_executor_flags
 def iterations_command(
     ctx: typer.Context, photo: Photo, like: Like = None, blend: Blend = None, style_image: StyleImage = None,
     at: Annotated[str, typer.Option("--at", help="Iterations to show, comma-separated; the run goes to the last.")] = ",".join(map(str, ex.DEFAULT_SNAPSHOTS)),
-    out: Out = None, seed: Seed = 0, options: PaintOptions = PaintOptions(),
+    out: Out = None, seed: Seed = 0, options: PaintOptions = PaintOptions(), executor=None,
 ) -> None:
     """One painting seen at several iterations (Mu & Francl 2015, Fig. 6)."""
     settings = settings_of(ctx)
     snapshots = ex.check_snapshots(ex.parse_numbers(at, int, "--at"))
     with _bars(settings, 1, snapshots[-1]) as (on_point, on_step, done):
         report = ex.run_snapshots(photo, snapshots, out_dir=_out(out, photo, "iterations"), request=_request(like, blend, style_image),
-                                  seed=seed, options=options, settings=settings, callback=on_step)
+                                  seed=seed, options=options, settings=settings, callback=on_step, executor=executor)
         done()
     _show(report)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from artstyle import __version__
@@ -42,9 +43,9 @@ EXIT_INTERRUPTED = 130
 
 
 def _render_error(message: str, hint: str | None) -> None:
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)  # "artstyle[ray]" is text, not markup
     if hint:
-        stderr.print(f"[dim]hint:[/] {hint}", highlight=False)
+        stderr.print(f"[dim]hint:[/] {escape(hint)}", highlight=False)
 
 
 _SEEN: dict[str, Settings] = {}  # the settings of the running command, for errors raised outside it

@@ -250,6 +250,14 @@ def _file_stamp(weights: str) -> tuple:
         return ("missing",)
 
 
+def weights_state(weights: str) -> tuple[dict[str, Tensor], str]:
+    """The checked features-only state dict and identity of ``weights`` (memoised like the nets).
+
+    For executors that ship the network to other processes (``batch --executor ray``).
+    """
+    return load_state(str(weights), _file_stamp(str(weights)))
+
+
 class FeatureNet(nn.Module):
     """Frozen VGG-19 cut after its deepest requested layer; returns the requested feature maps."""
 

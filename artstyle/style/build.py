@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 import sqlite_utils
 import torch
@@ -31,7 +31,7 @@ from artstyle.style.aggregates import artist_aggregate
 from artstyle.style.cache import KIND_PALETTE, KIND_WORK, StyleCache, check_cache_dir
 from artstyle.style.config import TargetConfig
 from artstyle.style.entries import StoreOptions
-from artstyle.style.sources import StyleSource, grouped_style_targets, own_palette
+from artstyle.style.sources import StyleSource, Targets, grouped_style_targets, own_palette
 from artstyle.style.targets import prepare_style
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,31 @@ class BuildReport:
     skipped: int = 0  # already cached and intact
     failed: list[tuple[str, str]] = field(default_factory=list)  # (work id, reason)
     aggregates: list[str] = field(default_factory=list)  # artist slugs
+
+
+Computed = tuple[StyleSource, "Targets | None", "Targets | None", "str | None"]  # (source, targets, palette, reason)
+
+
+class TargetComputer(Protocol):
+    """Where ``cache build`` computes targets: here (:func:`local_targets`) or on Ray actors
+    (``RayExecutor.style_targets``). Either way this module writes the entries."""
+
+    def __call__(self, net: FeatureNet, sources: Sequence[StyleSource], config: TargetConfig, batch_size: int) -> Iterator[Computed]: ...
+
+
+def local_targets(net: FeatureNet, sources: Sequence[StyleSource], config: TargetConfig, batch_size: int) -> Iterator[Computed]:
+    """Own-palette targets and palette per source, in this process, a few batches' worth decoded at a time."""
+    device = next(net.parameters()).device
+    for start in range(0, len(sources), batch_size * 4):
+        readable, images = [], []
+        for source in sources[start : start + batch_size * 4]:
+            try:
+                images.append(prepare_style(source.read(), config, None, device))
+                readable.append(source)
+            except InputError as exc:
+                yield source, None, None, exc.message
+        for source, image, targets in zip(readable, images, grouped_style_targets(net, images, config.layers, batch_size)):
+            yield source, targets, own_palette(image), None
 
 
 def artist_sources(db: sqlite_utils.Database, home: Path, artist: str, **filters) -> list[StyleSource]:
@@ -80,11 +105,14 @@ def build_cache(
     aggregate: bool = False,
     on_start: Callable[[int], None] | None = None,
     on_work: Callable[[StyleSource, str], None] | None = None,
+    compute: TargetComputer | None = None,
 ) -> BuildReport:
     """Compute and store the own-palette targets (and lαβ palette) of every downloaded work of ``artists``.
 
     ``on_start(total)`` then ``on_work(source, 'built'|'cached'|'failed')``
     report progress. With ``aggregate``, each artist's mean entry is stored too.
+    ``compute`` computes the targets (default :func:`local_targets`); the
+    entries are written here either way.
     """
     config = config.for_net(net)
     report = BuildReport()
@@ -106,8 +134,8 @@ def build_cache(
                 on_work(source, "cached")
         else:
             todo.append(source)
-    for start in range(0, len(todo), batch_size * 4):  # decode a few batches' worth at a time
-        _build_chunk(net, cache, todo[start : start + batch_size * 4], config, batch_size, report, on_work)
+    for computed in (compute or local_targets)(net, todo, config, batch_size):
+        _store(cache, config, computed, report, on_work)
     if aggregate:
         for slug, sources in per_artist.items():
             artist_aggregate(net, cache, sources, config, artist=slug)
@@ -115,27 +143,21 @@ def build_cache(
     return report
 
 
-def _build_chunk(net, cache, sources, config, batch_size, report, on_work) -> None:
-    readable, images = [], []
-    device = next(net.parameters()).device
-    for source in sources:
-        try:
-            images.append(prepare_style(source.read(), config, None, device))
-            readable.append(source)
-        except InputError as exc:
-            log.warning("skipping %s: %s", source.work_id, exc.message)
-            report.failed.append((source.work_id or str(source.path), exc.message))
-            if on_work:
-                on_work(source, "failed")
-    for source, image, targets in zip(readable, images, grouped_style_targets(net, images, config.layers, batch_size)):
+def _store(cache: StyleCache, config: TargetConfig, computed: Computed, report: BuildReport, on_work) -> None:
+    """Write one work's target and palette entries, or record why it could not be computed."""
+    source, targets, palette, reason = computed
+    if reason is not None:
+        log.warning("skipping %s: %s", source.work_id, reason)
+        report.failed.append((source.work_id or str(source.path), reason))
+    else:
         sha = source.sha256
         cache.put(config.target_key(sha), targets, work_id=source.work_id, kind=KIND_WORK,
                   config=source.entry_config(config.target_document(sha)), resident=False)
-        cache.put(config.palette_key(sha), own_palette(image), work_id=source.work_id, kind=KIND_PALETTE,
+        cache.put(config.palette_key(sha), palette, work_id=source.work_id, kind=KIND_PALETTE,
                   config=source.entry_config(config.palette_document(sha)), resident=False)
         report.built += 1
-        if on_work:
-            on_work(source, "built")
+    if on_work:
+        on_work(source, "failed" if reason is not None else "built")
 
 
 def build(
@@ -152,6 +174,7 @@ def build(
     batch_size: int | None = None,
     on_start: Callable[[int], None] | None = None,
     on_work: Callable[[StyleSource, str], None] | None = None,
+    compute: TargetComputer | None = None,
 ) -> BuildReport:
     """``artstyle cache build``: the catalog, device and feature net of ``settings``, then :func:`build_cache`.
 
@@ -159,7 +182,7 @@ def build(
     ``--style-scale``); ``fp16`` and ``triangle`` say how entries are stored
     (:class:`~artstyle.style.entries.StoreOptions`). A missing catalog, an
     unknown layer, an unknown artist or a cache folder that is a file raises
-    before any work is done.
+    before any work is done. ``compute`` is where targets are computed (``--executor ray``: on actors).
     """
     db = open_catalog(settings.catalog_path, create=False)
     check_cache_dir(settings.home)
@@ -169,6 +192,6 @@ def build(
         net = load_feature_net(settings.weights, config.layers, config.pooling, device)
         cache = StyleCache(settings.home, db, device, options=StoreOptions(fp16=fp16, triangle=triangle))
         return build_cache(net, db, cache, artists, config, batch_size=batch_size, aggregate=aggregate,
-                           on_start=on_start, on_work=on_work)
+                           on_start=on_start, on_work=on_work, compute=compute)
     finally:
         db.conn.close()

@@ -11,6 +11,7 @@ import torch
 from PIL import Image, ImageOps
 
 import artstyle.batch.run
+import artstyle.batch.executors
 from artstyle.batch.run import run_batch
 from artstyle.errors import OptimizationError
 from artstyle.paint.provenance import sidecar_path
@@ -73,7 +74,7 @@ def test_photos_of_one_size_are_painted_together_and_come_out_as_alone(same_size
 
 
 def test_a_failing_batch_falls_back_to_one_job_at_a_time(same_size, settings, paintings, tmp_path, monkeypatch):
-    real = artstyle.batch.run.run_jobs
+    real = artstyle.batch.executors.run_jobs
     calls: list[int] = []
 
     def fails_when_batched(jobs, *args, **kwargs):
@@ -82,7 +83,7 @@ def test_a_failing_batch_falls_back_to_one_job_at_a_time(same_size, settings, pa
             raise OptimizationError("the loss became non-finite at iteration 3")
         return real(jobs, *args, **kwargs)
 
-    monkeypatch.setattr(artstyle.batch.run, "run_jobs", fails_when_batched)
+    monkeypatch.setattr(artstyle.batch.executors, "run_jobs", fails_when_batched)
     report, _ = _run(same_size, tmp_path / "out", settings, paintings, batch_size=3)
     assert report.done == 4 and not report.failed
     assert calls[0] == 3 and calls.count(1) == 4
