@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 from typer.core import TyperGroup
 
 from artstyle import __version__
@@ -30,6 +31,7 @@ from artstyle.settings import (
     Settings,
 )
 from artstyle.cli.common import stderr
+from artstyle.cli.shared_options import plain_help_types, share_global_options
 
 try:  # typer >= 0.22 vendors click; older releases use click itself
     from typer.exceptions import Abort, TyperException as CommandLineError
@@ -41,9 +43,10 @@ EXIT_INTERRUPTED = 130
 
 
 def _render_error(message: str, hint: str | None) -> None:
-    stderr.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    # messages quote user input and commands ("[--weights PATH]"): never read them as rich markup
+    stderr.print(f"[bold red]error:[/] {escape(message)}", highlight=False, markup=True)
     if hint:
-        stderr.print(f"[dim]hint:[/] {hint}", highlight=False)
+        stderr.print(f"[dim]hint:[/] {escape(hint)}", highlight=False)
 
 
 def _verbose_requested(args) -> bool:
@@ -52,6 +55,7 @@ def _verbose_requested(args) -> bool:
 
 class ArtstyleGroup(TyperGroup):
     """Runs the command and turns every failure into one line and an exit code."""
+
 
     def invoke(self, ctx):
         # typer turns Ctrl-C into a silent exit 130 before main() sees it; say what happened here
@@ -63,6 +67,8 @@ class ArtstyleGroup(TyperGroup):
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         verbose = _verbose_requested(args)
+        share_global_options(self)
+        plain_help_types(self)
         try:
             code = super().main(args, prog_name or "artstyle", complete_var, standalone_mode=False, **extra)
         except ArtstyleError as exc:
