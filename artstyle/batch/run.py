@@ -38,7 +38,7 @@ import sqlite_utils
 from artstyle import names
 from artstyle.corpus import catalog
 from artstyle.batch import manifest
-from artstyle.batch.plan import Job, batch_id, expand_inputs, hash_photos, plan_jobs, style_requests
+from artstyle.batch.plan import Job, batch_id, expand_inputs, hash_photos, job_seed, plan_jobs, style_requests
 from artstyle.style.provider import CachedTargets, UncachedTargets
 from artstyle.core.device import resolve_device
 from artstyle.errors import UsageError
@@ -88,10 +88,15 @@ def _finish_job(db: sqlite_utils.Database, job: dict, output: Path, record: dict
         record["run_id"] = record_run(db, record)
 
 
-def _prepare_job(db, settings: Settings, job: dict, opts: PaintOptions, offline: bool):
-    """The job's validated paint request with its works drawn (paint.prepare), not yet painted."""
+def _prepare_job(db, settings: Settings, job: dict, opts: PaintOptions, offline: bool, base_seed: int = 0):
+    """The job's validated paint request with its works drawn (paint.prepare), not yet painted.
+
+    The repeats of one photo and request share a draw seed, so they draw distinct works.
+    """
     request = StyleRequest.from_dict(job["request"])
-    return prepare(job["input_path"], request=request, options=opts, settings=settings, seed=job["seed"], offline=offline)
+    draw_seed = job_seed(base_seed, job["input_sha256"], request, -1)
+    return prepare(job["input_path"], request=request, options=opts, settings=settings, seed=job["seed"], offline=offline,
+                   repeat=job["repeat"], draw_seed=draw_seed)
 
 
 def _write_job(db, job: dict, out_dir: Path, result: PaintResult, losses: list[float]) -> None:
@@ -247,7 +252,7 @@ def run_batch(
             if on_job_start is not None:
                 on_job_start(job)
             try:
-                prepared.append((job, _prepare_job(db, settings, job, opts, offline)))
+                prepared.append((job, _prepare_job(db, settings, job, opts, offline, seed)))
             except Exception as exc:  # noqa: BLE001 - a failing job is recorded and the batch goes on
                 _fail(db, job, exc)
         for same in _by_batch_key(prepared):
@@ -270,6 +275,7 @@ def gallery_entries(db: sqlite_utils.Database, rows: Sequence[dict]) -> list[Ent
         entries.append(Entry(
             job_id=row["id"], content=Path(row["input_path"]), request=f"{request.kind} {request.label}",
             seed=row["seed"], status=row["status"], output=output, reason=row.get("reason"), works=works, losses=losses,
+            provenance=record,
         ))
     return entries
 

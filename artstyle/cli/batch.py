@@ -16,7 +16,7 @@ from rich.progress import TextColumn
 
 from artstyle.batch.run import run_batch
 from artstyle.paint import PaintOptions
-from artstyle.cli.common import note, progress, settings_of, stdout
+from artstyle.cli.common import print_json, progress, settings_of, stdout, warn
 from artstyle.cli.paint_flags import with_paint_flags
 
 _STYLE = "Style requests (each crossed with every photo)"
@@ -40,7 +40,7 @@ def batch_command(
     """Paint every photo after every style request, resumably, ending with a contact sheet and an HTML gallery."""
     settings = settings_of(ctx)
     if settings.weights == "random":
-        note(settings, "[yellow]warning:[/] random VGG-19 weights (--weights random): the results show noise, not style")
+        warn(settings, "random VGG-19 weights (--weights random): the results show noise, not style")
     with progress(settings, TextColumn("{task.fields[what]}")) as bar:
         jobs = bar.add_task("batch", total=None, what="")
         steps = bar.add_task("painting", total=options.iterations, what="", visible=False)

@@ -32,14 +32,55 @@ def list_command(
 ) -> None:
     """List cached entries, most recently used first."""
     settings = settings_of(ctx)
-    rows = list_entries(open_catalog(settings.catalog_path, create=False))
+    db = open_catalog(settings.catalog_path, create=False)
+    rows = list_entries(db)
+    for row in rows:
+        row["title"] = _title(db, row)
     if as_json:
         print_json(rows)
         return
+    if rows:
+        typer.echo(_LINE.format("key", "kind", "artist", "work", "px", "layers", "bytes"))
     for row in rows:
-        who = row["work_id"] or row["artist"] or "-"
-        typer.echo(f"{row['key'][:12]}  {row['kind']:<9}  {who}  {_megabytes(row['bytes'] or 0)}  {row['last_used']}")
-    note(settings, f"{len(rows)} entries, {_megabytes(sum(r['bytes'] or 0 for r in rows))}")
+        config = row.get("config") or {}
+        typer.echo(_LINE.format(row["key"][:8], row["kind"][:9], _cut(row["artist"] or "-", 16), _cut(row["title"] or "-", 18),
+                                _pixels(config), str(len(config.get("layers") or [])), _bytes(row["bytes"] or 0)))
+    total = _megabytes(sum(r["bytes"] or 0 for r in rows))
+    note(settings, f"{plural(len(rows), 'entry', 'entries')}, {total}", markup=False)
+
+
+_LINE = "{:<8} {:<9} {:<16} {:<18} {:>5} {:>6} {:>9}"  # 77 columns: most recently used first
+
+
+def _pixels(config: dict) -> str:
+    """The longest side the work was resized to (style size x style scale)."""
+    size, scale = config.get("style_size"), config.get("style_scale", 1.0)
+    return str(max(1, round(size * scale))) if isinstance(size, (int, float)) else "-"
+
+
+def _bytes(n: int) -> str:
+    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _title(db, row: dict) -> str | None:
+    """A work entry's title; an aggregate's 'mean of N works'."""
+    if row["work_id"]:
+        found = db.execute("SELECT title FROM works WHERE id = ?", [row["work_id"]]).fetchone()
+        return found[0] if found else row["work_id"]
+    members = (row.get("config") or {}).get("members")
+    return f"mean of {plural(len(members), 'work')}" if isinstance(members, list) else row["kind"]
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 entry``, ``2 entries``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {many or noun + 's'}"
 
 
 @app.command("verify")

@@ -88,11 +88,21 @@ def import_(
     folder: Annotated[Path, typer.Argument(help="Folder of images (searched recursively).", file_okay=False)],
     artist: Annotated[str, typer.Option("--artist", help="The artist's name, e.g. \"Jane Doe\".")],
     slug: Annotated[Optional[str], typer.Option(help="URL-style name; default: from --artist.")] = None,
+    style: Annotated[Optional[str], typer.Option("--style", help="Style of every work, e.g. Cubism (so `paint --style` finds them).")] = None,
+    genre: Annotated[Optional[str], typer.Option("--genre", help="Genre of every work, e.g. portrait.")] = None,
+    year: Annotated[Optional[str], typer.Option("--year", help="Year of every work, e.g. 1910 (else from file names like title-1910.jpg).")] = None,
 ) -> None:
-    """Import a folder of local images as works of an artist (each file verified and hashed)."""
+    """Import a folder of local images as works of an artist (each file verified and hashed).
+
+    A JSON sidecar beside an image (photo.jpg.json or photo.json) can give its
+    own title, year, style and genre.
+    """
+    from artstyle.corpus.local import Facts
+
     settings = settings_of(ctx)
     with progress(settings) as bar:
-        report = corpus.import_folder(settings, folder, artist, slug=slug, progress=_bar_callback(bar))
+        report = corpus.import_folder(settings, folder, artist, slug=slug, progress=_bar_callback(bar),
+                                      facts=Facts(style, genre, year))
     for skipped in report.skipped:
         note(settings, f"[yellow]skipped[/] {skipped}")
     typer.echo(f"{report.slug}: {report.imported} imported, {report.already} already here, "

@@ -62,7 +62,8 @@ class ArtstyleGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
-            _render_error("interrupted", "rerun the same command to resume where it stopped")
+            message, hint = ctx.meta.get("artstyle.interrupted", ("interrupted", "rerun the same command to resume where it stopped"))
+            _render_error(message, hint)
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
@@ -106,12 +107,24 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-def _configure_logging(verbose: bool, quiet: bool) -> None:
-    from rich.logging import RichHandler
+class _WarningHandler(logging.Handler):
+    """Library log records in the CLI's own style: ``warning: ...`` (as cli.common.warn), not a rich log line."""
 
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            label = {logging.DEBUG: "[dim]debug:[/]", logging.INFO: "[dim]note:[/]"}.get(record.levelno, "[yellow]warning:[/]")
+            if record.levelno >= logging.ERROR:
+                label = "[bold red]error:[/]"
+            stderr.print(f"{label} {escape(self.format(record))}", highlight=False)
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
-    handler = RichHandler(console=stderr, show_path=False, show_time=verbose)
-    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
+    handler = _WarningHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
 @app.callback()
