@@ -15,6 +15,7 @@ import typer
 import artstyle.corpus as corpus
 from artstyle.errors import UsageError
 from artstyle.corpus.wikiart import ClientConfig
+from artstyle.corpus.sampler import plural
 from artstyle.cli.common import note, print_json, progress, settings_of
 
 app = typer.Typer(help="Build and inspect the corpus: WikiArt artists and local images.", no_args_is_help=True)
@@ -78,7 +79,7 @@ def add(
         typer.echo(
             f"{report.slug}: {report.listed} works listed ({report.new} new, via {report.route}); "
             f"{report.downloaded} downloaded, {report.already} already here, {report.skipped} skipped, "
-            f"{report.failed} failed, {report.duplicates} duplicates"
+            f"{report.failed} failed, {plural(report.duplicates, 'duplicate')}"
         )
 
 
@@ -106,7 +107,7 @@ def import_(
     for skipped in report.skipped:
         note(settings, f"[yellow]skipped[/] {skipped}")
     typer.echo(f"{report.slug}: {report.imported} imported, {report.already} already here, "
-               f"{len(report.skipped)} skipped, {report.duplicates} duplicates")
+               f"{len(report.skipped)} skipped, {plural(report.duplicates, 'duplicate')}")
 
 
 @app.command("list")
