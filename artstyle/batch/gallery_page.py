@@ -39,7 +39,7 @@ table{border-collapse:collapse;font-size:14px}td,th{padding:3px 12px 3px 0;text-
 .viewer aside{background:#fff;color:var(--ink);border-radius:10px;padding:16px;align-self:start}
 .viewer aside h3{margin:0 0 6px;font-size:18px}.viewer .pair{display:flex;gap:8px;margin:8px 0}
 .viewer .pair figure{margin:0;flex:1;font-size:12px;color:var(--muted)}.viewer .pair img{width:100%;border-radius:4px}
-.viewer .close{position:fixed;top:10px;right:16px;color:#fff;font-size:28px;text-decoration:none;z-index:11}
+.viewer .close{position:fixed;top:12px;right:14px;width:36px;height:36px;line-height:34px;text-align:center;border-radius:50%;background:#1d1d1f;color:#fff;font-size:24px;text-decoration:none;z-index:11}
 svg.chart text{font:11px system-ui,sans-serif;fill:#555}svg.chart .axis{stroke:#999}svg.chart .gridline{stroke:#eee}
 svg.chart polyline{fill:none;stroke:#c0392b;stroke-width:2}
 @media (max-width:700px){header,main,section.block{padding-left:12px;padding-right:12px}.grid{grid-template-columns:1fr 1fr;gap:10px}

@@ -147,7 +147,7 @@ def draw_picks(
     """
     if request.kind == "image":
         return _image_picks(request)
-    fresh = not settings.catalog_path.exists()
+    fresh, new_home = not settings.catalog_path.exists(), not settings.home.exists()
     db = catalog.open_catalog(settings.catalog_path, create=not offline)
     fetch = fetch or (None if offline else default_fetch(settings))
     ensure = None if offline else default_ensure(settings)
@@ -161,7 +161,18 @@ def draw_picks(
     except Exception:
         if fresh:  # a failed first fetch leaves the data home as it found it
             catalog.discard_if_empty(db, settings.catalog_path)
+        if new_home:
+            _remove_empty(settings.home)
         raise
+
+
+def _remove_empty(folder: Path) -> None:
+    """Remove ``folder`` if a failed first run left it (and its subfolders) empty."""
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True) if folder.is_dir() else ():
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
 
 
 def _image_picks(request: StyleRequest) -> list[StylePick]:

@@ -100,7 +100,7 @@ def test_offline_first_run_lists_everything_missing_and_the_next_commands(tmp_pa
     assert "2 things are missing" in text and "WikiArt" in text and "VGG-19 weights" in text
     assert "artstyle corpus import DIR --artist pablo-picasso" in text
     assert "--weights random" in text and "--weights PATH" in text
-    assert not (fresh / "catalog.db").exists()
+    assert not fresh.exists()  # nothing half-made is left behind
 
 
 def test_offline_with_weights_here_names_only_the_artist(tmp_path, photo):
