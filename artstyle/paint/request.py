@@ -22,7 +22,8 @@ from artstyle.files import load_image, sha256_file
 from artstyle.settings import Settings
 
 REQUEST_KINDS = ("like", "blend", "work", "image")
-ONE_SOURCE = "give exactly one of --like, --blend, --work or --style-image"
+ONE_SOURCE = "give exactly one of --like, --blend or --style-image"
+ONE_SOURCE_OR_WORK = "give exactly one of --like, --blend, --work or --style-image"  # where --work is offered
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class StyleRequest:
         """The request of ``paint``'s keywords (and the CLI's flags): exactly one source must be given."""
         like = [like] if isinstance(like, str) else list(like)
         if sum(map(bool, (like, blend, style_images, work))) != 1:
-            raise UsageError(ONE_SOURCE, hint="e.g. --like pablo-picasso")
+            raise UsageError(ONE_SOURCE_OR_WORK if work else ONE_SOURCE, hint="e.g. --like pablo-picasso")
         if like:
             return cls("like", tuple(like))
         if blend:
