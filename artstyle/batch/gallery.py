@@ -1,126 +1,38 @@
-"""A batch's contact sheet and static HTML gallery, browsable from disk with no server.
+"""A batch's gallery: a static ``index.html`` viewer and paged contact sheets, browsable from disk.
 
-After a batch, the out dir holds ``contact_sheet.png`` (one row per painting:
-the photo, the style work(s), the result, labelled) and ``index.html``:
-thumbnails linking to the full images, the works used with links to their
-WikiArt pages when known, the parameters, each job's loss curve as a small PNG,
-and the failures with their reasons. Every link is relative, so the folder can
-be opened (or zipped and sent) as it is.
-
-Loss curves are drawn with Pillow's ImageDraw on a log scale: the loss of a
-Gatys et al. (2015) optimisation falls over orders of magnitude.
+The page shows results first: a responsive grid of the paintings, each with
+its photo and work(s) on hover, and a full-size view on click (a ``:target``
+section, so it works without JavaScript) with the provenance: the works with
+links to their pages, the seed, the options that differ from the defaults, the
+loss as a chart with axes, and the time taken. Filters by artist and by photo
+are a few lines of JavaScript; failures are listed with their reasons; a note
+on the page (and on every contact sheet) says when random weights were used.
+Every link is relative and nothing is fetched from the web, so the folder can
+be opened (or zipped and sent) as it is. Every text is escaped, and only
+http(s) addresses become links (:func:`artstyle.batch.gallery_model.safe_url`).
 """
 
 from __future__ import annotations
 
-import html
-import math
+import hashlib
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 from urllib.parse import quote
 
-from PIL import Image, ImageDraw, ImageFont
+from artstyle.batch.gallery_model import (
+    DEFAULTS, RANDOM_NOTE, Entry, Work, changed_params, fixed_line, safe_url, shown,
+)
+from artstyle.batch.gallery_page import CSS, JS, esc, loss_chart
+from artstyle.batch.sheets import CELL, LABEL_H, contact_sheet, contact_sheets, loss_curve, open_or_reason
+from artstyle.corpus.sampler import plural
+from artstyle.files import atomic_write_text, save_image
 
-from artstyle.files import atomic_write_text, load_image, save_image
+__all__ = ["CELL", "LABEL_H", "Entry", "Work", "contact_sheet", "contact_sheets", "loss_curve", "write_gallery"]
 
-THUMB = 256  # px, longest side of gallery thumbnails
-CELL = 128  # px, side of a contact sheet cell
-LABEL_H = 28  # px under each contact sheet cell
-BACKGROUND, INK, FAINT = (255, 255, 255), (20, 20, 20), (150, 150, 150)
-
-
-@dataclass
-class Work:
-    """A style work as the gallery shows it."""
-
-    id: str
-    title: str | None = None
-    artist: str | None = None
-    page_url: str | None = None
-    path: Path | None = None  # the local image, for thumbnails
-    weight: float = 1.0
-
-    @property
-    def label(self) -> str:
-        return self.title or Path(str(self.path or self.id)).stem
-
-
-@dataclass
-class Entry:
-    """One job of a batch: its photo, request, works, result (or failure) and loss trace."""
-
-    job_id: str
-    content: Path
-    request: str
-    seed: int
-    status: str
-    output: Path | None = None
-    reason: str | None = None
-    works: list[Work] = field(default_factory=list)
-    losses: list[float] = field(default_factory=list)
-
-
-def _font(size: int = 11) -> ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
-
-
-def _fit(image: Image.Image, side: int) -> Image.Image:
-    copy = image.copy()
-    copy.thumbnail((side, side))
-    return copy
-
-
-def loss_curve(losses: Sequence[float], size: tuple[int, int] = (200, 64)) -> Image.Image:
-    """The loss per iteration on a log scale, as a small PNG-ready image."""
-    width, height = size
-    image = Image.new("RGB", size, BACKGROUND)
-    draw = ImageDraw.Draw(image)
-    values = [math.log10(v) for v in losses if v > 0 and math.isfinite(v)]
-    if len(values) < 2:
-        draw.text((4, height // 2 - 6), "no loss trace", fill=FAINT, font=_font())
-        return image
-    low, high = min(values), max(values)
-    span = (high - low) or 1.0
-    pad = 4
-    points = [
-        (pad + i * (width - 2 * pad) / (len(values) - 1), pad + (high - v) / span * (height - 2 * pad - 12))
-        for i, v in enumerate(values)
-    ]
-    draw.line(points, fill=(200, 60, 30), width=2)
-    draw.text((pad, height - 12), f"{losses[0]:.3g} → {losses[-1]:.3g} ({len(losses)} it)", fill=INK, font=_font(10))
-    return image
-
-
-def _labelled(image: Image.Image | None, label: str, cell: int) -> Image.Image:
-    tile = Image.new("RGB", (cell, cell + LABEL_H), BACKGROUND)
-    if image is not None:
-        thumb = _fit(image, cell)
-        tile.paste(thumb, ((cell - thumb.width) // 2, (cell - thumb.height) // 2))
-    else:
-        ImageDraw.Draw(tile).rectangle([4, 4, cell - 5, cell - 5], outline=FAINT)
-    ImageDraw.Draw(tile).text((3, cell + 3), label[: cell // 6], fill=INK, font=_font(10))
-    return tile
-
-
-def _open(path: Path | None) -> Image.Image | None:
-    return load_image(path) if path is not None and Path(path).is_file() else None
-
-
-def contact_sheet(entries: Sequence[Entry], cell: int = CELL) -> Image.Image:
-    """Rows of photo, style work(s), result; a failed job's result cell carries its reason."""
-    columns = 2 + max((len(e.works) for e in entries), default=1)
-    sheet = Image.new("RGB", (columns * cell, max(1, len(entries)) * (cell + LABEL_H)), BACKGROUND)
-    for row, entry in enumerate(entries):
-        tiles = [_labelled(_open(entry.content), entry.content.name, cell)]
-        tiles += [_labelled(_open(w.path), w.label, cell) for w in entry.works]
-        tiles += [_labelled(None, "", cell)] * (columns - 2 - len(entry.works))
-        result = _labelled(_open(entry.output), f"seed {entry.seed}", cell) if entry.status == "done" else \
-            _labelled(None, f"{entry.status}: {entry.reason or ''}", cell)
-        for col, tile in enumerate([*tiles, result]):
-            sheet.paste(tile, (col * cell, row * (cell + LABEL_H)))
-    return sheet
+THUMB = 256  # px, longest side of the photo and work thumbnails
+LARGE = 720  # px, longest side of the paintings in the grid
+SHEET = "contact_sheet.png"  # page 1; further pages go to sheets/contact_sheet-N.png
 
 
 def _href(target: Path, out_dir: Path) -> str:
@@ -128,78 +40,147 @@ def _href(target: Path, out_dir: Path) -> str:
     return quote(Path(os.path.relpath(Path(target).resolve(), out_dir.resolve())).as_posix())
 
 
-def _thumb(source: Path, dest: Path) -> Path:
-    """A thumbnail, made again when its source is newer (a job redone on a rerun)."""
-    if not dest.exists() or dest.stat().st_mtime_ns < Path(source).stat().st_mtime_ns:
-        save_image(_fit(load_image(source), THUMB), dest)
+def _thumb(source: Path | None, dest: Path, side: int = THUMB) -> Path | None:
+    """A thumbnail, made again when its source is newer; None when the source cannot be read."""
+    try:
+        if dest.exists() and dest.stat().st_mtime_ns >= Path(source).stat().st_mtime_ns:
+            return dest
+    except (OSError, TypeError):
+        return None
+    image, _why = open_or_reason(source)
+    if image is None:
+        return None
+    image.thumbnail((side, side))
+    save_image(image, dest)
     return dest
 
 
-def _work_html(work: Work, out_dir: Path) -> str:
-    name = html.escape(f"{work.label}" + (f" — {work.artist}" if work.artist else "") + f" ({work.weight:.2g})")
-    thumb = ""
-    if work.path is not None and Path(work.path).is_file():
-        src = _thumb(work.path, out_dir / "thumbs" / f"work-{work.id}.jpg")
-        thumb = f'<img class="work" src="{_href(src, out_dir)}" alt="{name}"> '
-    if work.page_url:
-        return f'<li>{thumb}<a href="{html.escape(work.page_url)}">{name}</a></li>'
-    return f"<li>{thumb}{name}</li>"
+def _img(path: Path | None, out_dir: Path, alt: str, css: str = "", missing: str = "image unavailable") -> str:
+    if path is None:
+        return f'<span class="missing">{esc(missing)}</span>'
+    cls = f' class="{css}"' if css else ""
+    return f'<img{cls} src="{_href(path, out_dir)}" alt="{esc(alt)}">'
 
 
-def _entry_html(entry: Entry, out_dir: Path) -> str:
-    content = _thumb(entry.content, out_dir / "thumbs" / f"content-{entry.job_id}.jpg")
-    cells = [f'<a href="{_href(entry.content, out_dir)}"><img src="{_href(content, out_dir)}" alt="photo"></a>']
-    if entry.status == "done" and entry.output is not None:
-        result = _thumb(entry.output, out_dir / "thumbs" / f"result-{entry.job_id}.jpg")
-        cells.append(f'<a href="{_href(entry.output, out_dir)}"><img src="{_href(result, out_dir)}" alt="result"></a>')
-    else:
-        cells.append(f'<p class="failed">{html.escape(entry.status)}: {html.escape(entry.reason or "")}</p>')
-    curve = out_dir / "curves" / f"{entry.job_id}.png"
-    save_image(loss_curve(entry.losses), curve)
-    works = "".join(_work_html(w, out_dir) for w in entry.works)
+def _work_thumb(work: Work, out_dir: Path) -> Path | None:
+    key = hashlib.sha256(str(work.id).encode()).hexdigest()[:16]
+    return _thumb(work.path, out_dir / "thumbs" / f"work-{key}.jpg") if work.path else None
+
+
+def _work_link(work: Work) -> str:
+    """The work's title, a link only when its page is an http(s) address."""
+    name = f"{work.label} — {work.artist_name}"
+    url = safe_url(work.page_url)
+    text = f'<a href="{esc(url)}" rel="noopener">{esc(name)}</a>' if url else esc(name)
+    if work.page_url and not url:
+        text += f' <span class="muted">({esc(work.page_url)})</span>'
+    return text + (f" <span class=\"muted\">weight {work.weight:.2g}</span>" if work.weight < 0.999 else "")
+
+
+def _card(entry: Entry, out_dir: Path) -> str:
+    large = _thumb(entry.output, out_dir / "thumbs" / f"large-{entry.job_id}.jpg", LARGE)
+    photo = _thumb(entry.content, out_dir / "thumbs" / f"content-{entry.job_id}.jpg")
+    sources = [f"<figure>{_img(photo, out_dir, 'photo')}{esc(entry.content.name)}</figure>"]
+    sources += [f"<figure>{_img(_work_thumb(w, out_dir), out_dir, w.label)}{esc(w.label)}</figure>" for w in entry.works]
+    artists = "|".join(dict.fromkeys(str(w.artist or "") for w in entry.works))
     return (
-        f'<div class="job" id="{entry.job_id}">{"".join(cells)}'
-        f'<div class="meta"><b>{html.escape(entry.request)}</b> · seed {entry.seed}<ul>{works}</ul>'
-        f'<img class="curve" src="{_href(curve, out_dir)}" alt="loss curve"></div></div>'
+        f'<figure class="card" id="c-{esc(entry.job_id)}" data-artists="{esc(artists)}" data-photo="{esc(entry.content.name)}">'
+        f'<a href="#v-{esc(entry.job_id)}" title="open full size">{_img(large, out_dir, f"{entry.artists}: {entry.works_label}", "painting")}</a>'
+        f'<div class="sources">{"".join(sources)}</div>'
+        f"<figcaption><b>{esc(entry.artists)}</b>{esc(entry.works_label)}<br>"
+        f"<span>{esc(entry.content.name)} · seed {entry.seed}</span></figcaption></figure>"
     )
 
 
-STYLE = """body{font-family:sans-serif;margin:1em}.job{display:flex;gap:1em;align-items:flex-start;margin:.5em 0;
-border-bottom:1px solid #ddd;padding-bottom:.5em}.job img{max-width:256px}img.work{max-width:48px;vertical-align:middle}
-.failed{color:#a00;width:256px}ul{padding-left:1em;margin:.3em 0}table{border-collapse:collapse}td{padding:0 .6em}"""
-
-
-def _shown(value) -> str:
-    return ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
-
-
-def _params_html(params: dict) -> str:
-    rows = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(_shown(v))}</td></tr>" for k, v in sorted(params.items()))
+def _params_table(params: dict) -> str:
+    if not params:
+        return "<p>All options at their defaults.</p>"
+    rows = "".join(f"<tr><th>{esc(k.replace('_', '-'))}</th><td>{esc(shown(v))}</td></tr>" for k, v in sorted(params.items()))
     return f"<table>{rows}</table>"
 
 
-def _failures_html(entries: Sequence[Entry]) -> str:
+def _viewer(entry: Entry, out_dir: Path) -> str:
+    record = entry.provenance
+    photo = _thumb(entry.content, out_dir / "thumbs" / f"content-{entry.job_id}.jpg")
+    pair = [f"<figure>{_img(photo, out_dir, 'photo')}photo: {esc(entry.content.name)}</figure>"]
+    pair += [f"<figure>{_img(_work_thumb(w, out_dir), out_dir, w.label)}{esc(w.label)}</figure>" for w in entry.works]
+    works = "".join(f"<li>{_work_link(w)}</li>" for w in entry.works)
+    seconds = entry.seconds
+    timing = f"{seconds:.1f} s" if seconds is not None else "not recorded"
+    iterations = (record.get("loss") or {}).get("iterations") or len(entry.losses)
+    early = " (stopped early)" if record.get("stopped_early") else ""
+    note = f'<p class="note">{esc(RANDOM_NOTE)}</p>' if entry.random_weights else ""
+    return (
+        f'<section class="viewer" id="v-{esc(entry.job_id)}" aria-label="{esc(entry.artists)}">'
+        f'<a class="close" href="#c-{esc(entry.job_id)}" aria-label="close">×</a>'
+        f'<div class="big">{_img(entry.output, out_dir, f"{entry.artists}: {entry.works_label}", "full")}</div>'
+        f"<aside><h3>{esc(entry.artists)}</h3>{note}<div class=\"pair\">{''.join(pair)}</div>"
+        f"<ul>{works}</ul><table><tr><th>request</th><td>{esc(entry.request)}</td></tr>"
+        f"<tr><th>seed</th><td>{entry.seed}</td></tr><tr><th>time</th><td>{esc(timing)}, {iterations} iterations{early}</td></tr>"
+        f"<tr><th>device</th><td>{esc(record.get('device', '?'))}</td></tr></table>"
+        f"<h4>Options that differ from the defaults</h4>{_params_table(changed_params(record.get('params') or {}))}"
+        f"<h4>Loss</h4>{loss_chart(entry.losses)}</aside></section>"
+    )
+
+
+def _failures(entries: Sequence[Entry]) -> str:
     failed = [e for e in entries if e.status != "done"]
     if not failed:
-        return "<p>No failures.</p>"
+        return ""
     items = "".join(
-        f'<li><a href="#{e.job_id}">{html.escape(e.content.name)} · {html.escape(e.request)}</a>: '
-        f"{html.escape(e.status)} {html.escape(e.reason or '')}</li>" for e in failed
+        f"<li><b>{esc(e.content.name)}</b> · {esc(e.request)} · seed {e.seed}: "
+        f'<span class="why">{esc(e.status)}: {esc(e.reason or "no reason recorded")}</span></li>' for e in failed
     )
-    return f"<ul>{items}</ul>"
+    return f'<section class="block" id="failures"><h2>Failures ({len(failed)})</h2><ul class="failures">{items}</ul></section>'
+
+
+def _options(values: dict[str, str], label: str, ident: str) -> str:
+    opts = "".join(f'<option value="{esc(v)}">{esc(t)}</option>' for v, t in sorted(values.items(), key=lambda kv: kv[1].lower()))
+    return f'<label>{label} <select id="{ident}"><option value="">all</option>{opts}</select></label>'
+
+
+def _write_sheets(out_dir: Path, title: str, params: dict, entries: Sequence[Entry], random_weights: bool) -> list[Path]:
+    photos = len({e.content.name for e in entries})
+    requests = len({e.request for e in entries})
+    varies = f"{plural(photos, 'photo')} x {plural(requests, 'style request')} (works drawn at random, one per painting)"
+    fixed = fixed_line({k: v for k, v in params.items() if k in DEFAULTS})
+    pages = contact_sheets(entries, title=title, varies=varies, fixed=fixed, random_weights=random_weights)
+    paths = [out_dir / SHEET] + [out_dir / "sheets" / f"contact_sheet-{n}.png" for n in range(2, len(pages) + 1)]
+    for page, path in zip(pages, paths):
+        save_image(page, path)
+    return paths
+
+
+def _heading(done: Sequence[Entry]) -> str:
+    """``After Pablo Picasso, William Turner and Vincent Van Gogh``, from the paintings' works."""
+    names = list(dict.fromkeys(w.artist_name for e in done for w in e.works))
+    if not names:
+        return ""
+    return "After " + (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1])
 
 
 def write_gallery(out_dir: Path, title: str, params: dict, entries: Sequence[Entry]) -> Path:
-    """Write ``contact_sheet.png``, thumbnails, loss curves and ``index.html`` into ``out_dir``; returns the page."""
+    """Write the contact sheet(s), thumbnails and ``index.html`` into ``out_dir``; returns the page."""
     out_dir = Path(out_dir)
-    save_image(contact_sheet(entries), out_dir / "contact_sheet.png")
-    body = "".join(_entry_html(e, out_dir) for e in entries)
-    done = sum(e.status == "done" for e in entries)
+    random_weights = any(e.random_weights for e in entries) or params.get("weights") == "random"
+    sheets = _write_sheets(out_dir, title, params, entries, random_weights)
+    done = [e for e in entries if e.status == "done"]
+    artists = {str(w.artist or ""): w.artist_name for e in done for w in e.works}
+    photos = {e.content.name: e.content.name for e in done}
+    sheet_links = ", ".join(f'<a href="{_href(p, out_dir)}">{"contact sheet" if i == 0 else f"page {i + 1}"}</a>'
+                            for i, p in enumerate(sheets))
+    note = f'<p class="note">Warning: {esc(RANDOM_NOTE)}.</p>' if random_weights else ""
+    failed = len(entries) - len(done)
+    summary = f"{len(done)} of {len(entries)} paintings done" + (f' · <a href="#failures">{failed} failed</a>' if failed else "")
     page = (
-        f'<!doctype html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title><style>{STYLE}</style></head>'
-        f"<body><h1>{html.escape(title)}</h1><p>{done} of {len(entries)} paintings done. "
-        f'<a href="contact_sheet.png">Contact sheet</a></p><h2>Parameters</h2>{_params_html(params)}'
-        f"<h2>Failures</h2>{_failures_html(entries)}<h2>Paintings</h2>{body}</body></html>\n"
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{esc(title)}</title><style>{CSS}</style></head>'
+        f"<body><header><h1>{esc(_heading(done) or title)}</h1><p class=\"summary\">{esc(title)} · {summary} · {sheet_links}</p>{note}"
+        f'<nav class="filters">{_options(artists, "Artist", "f-artist")}{_options(photos, "Photo", "f-photo")}'
+        f'<span id="f-count" class="summary"></span></nav></header>'
+        f'<main class="grid">{"".join(_card(e, out_dir) for e in done)}</main>{_failures(entries)}'
+        f'<section class="block"><h2>Batch parameters</h2>{_params_table(changed_params(params))}</section>'
+        f'{"".join(_viewer(e, out_dir) for e in done)}<script>{JS}</script></body></html>\n'
     )
     index = out_dir / "index.html"
     atomic_write_text(index, page)

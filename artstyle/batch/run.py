@@ -47,7 +47,7 @@ from artstyle import names
 from artstyle.corpus import catalog
 from artstyle.batch import manifest
 from artstyle.batch.executors import Executor, LocalExecutor, Outcome
-from artstyle.batch.plan import Job, batch_id, check_requests, expand_inputs, hash_photos, plan_jobs, style_requests
+from artstyle.batch.plan import Job, batch_id, check_requests, expand_inputs, hash_photos, job_seed, plan_jobs, style_requests
 from artstyle.style.provider import CachedTargets, UncachedTargets
 from artstyle.core.device import resolve_device
 from artstyle.errors import InputError, StorageError, UsageError
@@ -100,10 +100,15 @@ def _finish_job(db: sqlite_utils.Database, job: dict, output: Path, record: dict
         record["run_id"] = record_run(db, record)
 
 
-def _prepare_job(db, settings: Settings, job: dict, opts: PaintOptions, offline: bool):
-    """The job's validated paint request with its works drawn (paint.prepare), not yet painted."""
+def _prepare_job(db, settings: Settings, job: dict, opts: PaintOptions, offline: bool, base_seed: int = 0):
+    """The job's validated paint request with its works drawn (paint.prepare), not yet painted.
+
+    The repeats of one photo and request share a draw seed, so they draw distinct works.
+    """
     request = StyleRequest.from_dict(job["request"])
-    return prepare(job["input_path"], request=request, options=opts, settings=settings, seed=job["seed"], offline=offline)
+    draw_seed = job_seed(base_seed, job["input_sha256"], request, -1)
+    return prepare(job["input_path"], request=request, options=opts, settings=settings, seed=job["seed"], offline=offline,
+                   repeat=job["repeat"], draw_seed=draw_seed)
 
 
 def _inside(out_dir: Path, path: Path) -> Path:
@@ -271,7 +276,7 @@ def run_batch(
         # One provider for the whole batch, so every job shares its cache handle and device memory.
         provider = CachedTargets(settings, device) if use_cache else UncachedTargets(device)
         size = batch_size or auto_batch_size(device, opts.size)
-        groups = _prepared_groups(db, settings, bid, _PaintedShapes(opts.size), size, opts, offline, on_job_start, on_job_end)
+        groups = _prepared_groups(db, settings, bid, _PaintedShapes(opts.size), size, opts, offline, seed, on_job_start, on_job_end)
         for outcome in executor.paint(groups, settings, provider, callback):
             _record(db, outcome, out_dir)
             if outcome.job.get("status") == "done":
@@ -286,7 +291,7 @@ def run_batch(
 
 
 def _prepared_groups(db, settings: Settings, bid: str, shapes: _PaintedShapes, size: int, opts: PaintOptions, offline: bool,
-                     on_job_start, on_job_end) -> Iterator[list[tuple[dict, object]]]:
+                     seed: int, on_job_start, on_job_end) -> Iterator[list[tuple[dict, object]]]:
     """Claim jobs as the executor asks for them, draw their works, and hand them over in groups of one batch key."""
     while group := _claim_group(db, bid, shapes, size):
         prepared = []
@@ -295,7 +300,7 @@ def _prepared_groups(db, settings: Settings, bid: str, shapes: _PaintedShapes, s
             if on_job_start is not None:
                 on_job_start(job)
             try:
-                prepared.append((job, _prepare_job(db, settings, job, opts, offline)))
+                prepared.append((job, _prepare_job(db, settings, job, opts, offline, seed)))
             except Exception as exc:  # noqa: BLE001 - a failing job is recorded and the batch goes on
                 _fail(db, job, exc)
                 if on_job_end is not None:
@@ -343,6 +348,7 @@ def gallery_entries(db: sqlite_utils.Database, rows: Sequence[dict], out_dir: Pa
         entries.append(Entry(
             job_id=row["id"], content=content, request=f"{request.kind} {request.label}",
             seed=row["seed"], status=row["status"], output=output, reason=row.get("reason"), works=works, losses=losses,
+            provenance=record,
         ))
     return entries
 

@@ -15,8 +15,9 @@ import typer
 from rich.progress import TextColumn
 
 from artstyle.batch.run import run_batch
+from artstyle.corpus.sampler import plural
 from artstyle.paint import PaintOptions
-from artstyle.cli.common import note, progress, settings_of, stdout
+from artstyle.cli.common import print_json, progress, settings_of, stdout, warn
 from artstyle.cli.paint_flags import with_paint_flags
 from artstyle.cli.executor_flags import with_executor_flags
 
@@ -37,13 +38,14 @@ def batch_command(
     seed: Annotated[int, typer.Option(help="Base seed; each job's seed derives from it, the photo, the request and the repeat.")] = 0,
     batch_size: Annotated[Optional[int], typer.Option("--batch-size", help="Photos of the same painted size optimised together as one batch (default: on a CPU one 512x384 image's worth of pixels, 4 at 256 px; on a GPU as many as fit, up to 16).", show_default="auto")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Never fetch a missing artist from WikiArt.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     options: PaintOptions = PaintOptions(),
     executor=None,
 ) -> None:
     """Paint every photo after every style request, resumably, ending with a contact sheet and an HTML gallery."""
     settings = settings_of(ctx)
     if settings.weights == "random":
-        note(settings, "[yellow]warning:[/] random VGG-19 weights (--weights random): the results show noise, not style")
+        warn(settings, "random VGG-19 weights (--weights random): the results show noise, not style")
     with progress(settings, TextColumn("{task.fields[what]}")) as bar:
         jobs = bar.add_task("batch", total=None, what="")
         steps = bar.add_task("painting", total=options.iterations, what="", visible=False)
@@ -68,12 +70,24 @@ def batch_command(
             callback=lambda step: bar.update(steps, completed=step.iteration), on_job_end=on_job_end,
         )
         bar.update(steps, visible=False)
+    if as_json:
+        print_json(_as_dict(report))
+        if report.failed:
+            raise typer.Exit(code=1)
+        return
     _summary(report)
+
+
+def _as_dict(report) -> dict:
+    failed = [{"photo": str(job["input_path"]), "request": job["request"], "repeat": job["repeat"], "seed": job["seed"],
+               "reason": job.get("reason")} for job in report.failed]
+    return {"batch_id": report.batch_id, "out_dir": str(report.out_dir), "total": report.total, "done": report.done,
+            "resumed": report.resumed, "failed": failed, "gallery": str(report.gallery), "contact_sheet": str(report.contact_sheet)}
 
 
 def _summary(report) -> None:
     resumed = f" ({report.resumed} from an earlier run)" if report.resumed else ""
-    stdout.print(f"batch {report.batch_id}: {report.done} of {report.total} paintings done{resumed}", highlight=False, markup=False)
+    stdout.print(f"batch {report.batch_id}: {report.done} of {plural(report.total, 'painting')} done{resumed}", highlight=False, markup=False)
     for job in report.failed:
         stdout.print(f"failed: {Path(job['input_path']).name} · {job['request']['kind']} {job['request']['value']} "
                      f"#{job['repeat']}: {job['reason']}", highlight=False, markup=False)

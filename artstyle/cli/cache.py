@@ -34,20 +34,62 @@ def list_command(
 ) -> None:
     """List cached entries, most recently used first."""
     settings = settings_of(ctx)
-    rows = list_entries(open_catalog(settings.catalog_path, create=False), home=settings.home)
+    db = open_catalog(settings.catalog_path, create=False)
+    rows = list_entries(db, home=settings.home)
+    for row in rows:
+        row["title"] = _title(db, row)
     if as_json:
         print_json(rows)
         return
+    if rows:
+        typer.echo(_LINE.format("key", "kind", "artist", "work", "px", "layers", "bytes"))
     for row in rows:
-        who = row["work_id"] or row["artist"] or "-"
-        typer.echo(f"{row['key'][:12]}  {row['kind']:<9}  {who}  {_megabytes(row['bytes'] or 0)}  {row['last_used']}")
-    note(settings, f"{len(rows)} entries, {_megabytes(sum(r['bytes'] or 0 for r in rows))}")
+        config = row.get("config") or {}
+        typer.echo(_LINE.format(row["key"][:8], row["kind"][:9], _cut(row["artist"] or "-", 16), _cut(row["title"] or "-", 22),
+                                _pixels(config), str(len(config.get("layers") or [])), _bytes(row["bytes"] or 0)))
+    total = _megabytes(sum(r["bytes"] or 0 for r in rows))
+    note(settings, f"{plural(len(rows), 'entry', 'entries')}, {total}", markup=False)
+
+
+_LINE = "{:<8} {:<9} {:<16} {:<22} {:>5} {:>6} {:>8}"  # 80 columns: most recently used first
+
+
+def _pixels(config: dict) -> str:
+    """The longest side the work was resized to (style size x style scale)."""
+    size, scale = config.get("style_size"), config.get("style_scale", 1.0)
+    return str(max(1, round(size * scale))) if isinstance(size, (int, float)) else "-"
+
+
+def _bytes(n: int) -> str:
+    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _title(db, row: dict) -> str | None:
+    """A work entry's title; an aggregate's 'mean of N works'."""
+    if row["work_id"]:
+        found = db.execute("SELECT title FROM works WHERE id = ?", [row["work_id"]]).fetchone()
+        return found[0] if found else row["work_id"]
+    members = (row.get("config") or {}).get("members")
+    return f"mean of {plural(len(members), 'work')}" if isinstance(members, list) else row["kind"]
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """``1 entry``, ``2 entries``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {many or noun + 's'}"
 
 
 @app.command("verify")
 def verify_command(
     ctx: typer.Context,
     fix: Annotated[bool, typer.Option("--fix", help="Remove bad entries and stray files; they are rebuilt when next needed.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Check every entry's file (key, payload checksum, size) and look for stray files."""
     settings = settings_of(ctx)
@@ -55,11 +97,17 @@ def verify_command(
     with progress(settings) as bar:
         task = bar.add_task("verify", total=db["cache_entries"].count)
         report = verify_cache(settings.home, db, fix=fix, on_entry=lambda _row: bar.advance(task))
+    if as_json:
+        print_json({"checked": report.checked, "ok": report.ok, "bad": report.bad, "stray": report.orphans, "removed": report.removed})
+        if not report.clean and not fix:
+            raise typer.Exit(code=1)
+        return
     for bad in report.bad:
         typer.echo(f"bad     {bad['path']}: {bad['problem']}")
     for orphan in report.orphans:
         typer.echo(f"stray   {orphan}")
-    typer.echo(f"{report.checked} entries checked: {report.ok} ok, {len(report.bad)} bad, {len(report.orphans)} stray files")
+    typer.echo(f"{plural(report.checked, 'entry', 'entries')} checked: {report.ok} ok, {len(report.bad)} bad, "
+               f"{plural(len(report.orphans), 'stray file')}")
     if fix and report.removed:
         typer.echo(f"removed {report.removed} files; they are rebuilt when next needed")
     elif not report.clean:
@@ -87,7 +135,7 @@ def build_command(
     style_scale: Annotated[float, typer.Option(min=0.01, help="Style images are resized to size × scale, as `paint --style-scale`.")] = PaintOptions.style_scale,
     pooling: Annotated[Pooling, typer.Option(help="VGG-19 pooling, as `paint --pooling`.")] = PaintOptions.pooling,
     style_layers: Annotated[
-        Optional[str], typer.Option(help="Style layers, comma-separated, as `paint --style-layers`.", show_default=",".join(PaintOptions.style_layers))
+        Optional[str], typer.Option(help="Style layers, comma-separated, as `paint --style-layers`.", show_default=", ".join(PaintOptions.style_layers))
     ] = None,
     fp16: Annotated[bool, typer.Option("--fp16", help="Store half-precision entries (half the bytes; ~1e-3 relative error).")] = False,
     triangle: Annotated[bool, typer.Option("--triangle", help="Store only the upper triangle of each Gram (half the bytes, exact).")] = False,

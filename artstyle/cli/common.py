@@ -12,6 +12,7 @@ from typing import Iterator
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -56,7 +57,16 @@ def print_json(obj) -> None:
     typer.echo(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
 
 
-def note(settings: Settings, message: str) -> None:
+def note(settings: Settings, message: str, markup: bool = True) -> None:
     """Chatter on stderr that --quiet silences."""
     if not settings.quiet:
-        stderr.print(message, highlight=False)
+        stderr.print(message, highlight=False, markup=markup)
+
+
+WARNING_PREFIX = "[yellow]warning:[/] "
+
+
+def warn(settings: Settings, message: str) -> None:
+    """A warning, in the one style every warning has (library log warnings included: see cli.main)."""
+    if not settings.quiet:
+        stderr.print(WARNING_PREFIX + escape(message), highlight=False)

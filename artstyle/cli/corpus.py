@@ -15,6 +15,7 @@ import typer
 import artstyle.corpus as corpus
 from artstyle.errors import UsageError
 from artstyle.corpus.wikiart import ClientConfig
+from artstyle.corpus.sampler import plural
 from artstyle.cli.common import note, print_json, progress, settings_of
 
 app = typer.Typer(help="Build and inspect the corpus: WikiArt artists and local images.", no_args_is_help=True)
@@ -83,7 +84,7 @@ def add(
         typer.echo(
             f"{report.slug}: {report.listed} works listed ({report.new} new, via {report.route}{rejected}); "
             f"{report.downloaded} downloaded, {report.already} already here, {report.skipped} skipped, "
-            f"{report.failed} failed, {report.duplicates} duplicates"
+            f"{report.failed} failed, {plural(report.duplicates, 'duplicate')}"
         )
 
 
@@ -93,15 +94,25 @@ def import_(
     folder: Annotated[Path, typer.Argument(help="Folder of images (searched recursively).", file_okay=False)],
     artist: Annotated[str, typer.Option("--artist", help="The artist's name, e.g. \"Jane Doe\".")],
     slug: Annotated[Optional[str], typer.Option(help="URL-style name; default: from --artist.")] = None,
+    style: Annotated[Optional[str], typer.Option("--style", help="Style of every work, e.g. Cubism (so `paint --style` finds them).")] = None,
+    genre: Annotated[Optional[str], typer.Option("--genre", help="Genre of every work, e.g. portrait.")] = None,
+    year: Annotated[Optional[str], typer.Option("--year", help="Year of every work, e.g. 1910 (else from file names like title-1910.jpg).")] = None,
 ) -> None:
-    """Import a folder of local images as works of an artist (each file verified and hashed)."""
+    """Import a folder of local images as works of an artist (each file verified and hashed).
+
+    A JSON sidecar beside an image (photo.jpg.json or photo.json) can give its
+    own title, year, style and genre.
+    """
+    from artstyle.corpus.local import Facts
+
     settings = settings_of(ctx)
     with progress(settings) as bar:
-        report = corpus.import_folder(settings, folder, artist, slug=slug, progress=_bar_callback(bar))
+        report = corpus.import_folder(settings, folder, artist, slug=slug, progress=_bar_callback(bar),
+                                      facts=Facts(style, genre, year))
     for skipped in report.skipped:
         note(settings, f"[yellow]skipped[/] {skipped}")
     typer.echo(f"{report.slug}: {report.imported} imported, {report.already} already here, "
-               f"{len(report.skipped)} skipped, {report.duplicates} duplicates")
+               f"{len(report.skipped)} skipped, {plural(report.duplicates, 'duplicate')}")
 
 
 @app.command("list")

@@ -32,6 +32,7 @@ from artstyle.settings import (
     Settings,
 )
 from artstyle.cli.common import stderr
+from artstyle.cli.shared_options import plain_help_types, share_global_options
 
 try:  # typer >= 0.22 vendors click; older releases use click itself
     from typer.exceptions import Abort, TyperException as CommandLineError
@@ -71,16 +72,20 @@ def _verbose_requested(args) -> bool:
 class ArtstyleGroup(TyperGroup):
     """Runs the command and turns every failure into one line and an exit code."""
 
+
     def invoke(self, ctx):
         # typer turns Ctrl-C into a silent exit 130 before main() sees it; say what happened here
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
-            _render_error("interrupted", "rerun the same command to resume where it stopped")
+            message, hint = ctx.meta.get("artstyle.interrupted", ("interrupted", "rerun the same command to resume where it stopped"))
+            _render_error(message, hint)
             raise typer.Exit(EXIT_INTERRUPTED) from None
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         verbose = _verbose_requested(args)
+        share_global_options(self)
+        plain_help_types(self)
         try:
             code = super().main(args, prog_name or "artstyle", complete_var, standalone_mode=False, **extra)
         except (ArtstyleError, sqlite3.DatabaseError) as exc:
@@ -119,12 +124,24 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-def _configure_logging(verbose: bool, quiet: bool) -> None:
-    from rich.logging import RichHandler
+class _WarningHandler(logging.Handler):
+    """Library log records in the CLI's own style: ``warning: ...`` (as cli.common.warn), not a rich log line."""
 
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            label = {logging.DEBUG: "[dim]debug:[/]", logging.INFO: "[dim]note:[/]"}.get(record.levelno, "[yellow]warning:[/]")
+            if record.levelno >= logging.ERROR:
+                label = "[bold red]error:[/]"
+            stderr.print(f"{label} {escape(self.format(record))}", highlight=False)
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
+
+
+def _configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
-    handler = RichHandler(console=stderr, show_path=False, show_time=verbose)
-    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
+    handler = _WarningHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
 @app.callback()

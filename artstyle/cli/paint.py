@@ -7,6 +7,7 @@ The painting flags come from :mod:`artstyle.cli.paint_flags` (shared with
 from __future__ import annotations
 
 import contextlib
+import secrets
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -16,7 +17,7 @@ from rich.text import Text
 
 from artstyle.paint import PaintOptions, default_fetch, paint
 from artstyle.corpus.sampler import StylePick, parse_works
-from artstyle.cli.common import note, progress, settings_of, stdout
+from artstyle.cli.common import note, print_json, progress, settings_of, stdout, warn
 from artstyle.cli.paint_flags import OUTPUT, with_paint_flags
 
 _STYLE = "Style works"
@@ -29,17 +30,22 @@ class _SpeedColumn(ProgressColumn):
         return Text(f"{task.speed:.2f} it/s" if task.speed else "-- it/s")
 
 
-def _show_picks(picks: list[StylePick]) -> None:
+def _show_picks(settings, picks: list[StylePick], seed: int, to_stdout: bool) -> None:
+    """The works drawn and the seed, on stdout (on stderr when stdout carries --json)."""
     for pick in picks:
         who = pick.artist or "style image"
-        stdout.print(f"style: {who}: {pick.title} [{pick.work_id}] weight {pick.weight:.3g}", highlight=False, markup=False)
+        line = f"style: {who}: {pick.title} [{pick.work_id}] weight {pick.weight:.3g} (seed {seed})"
+        if to_stdout:
+            stdout.print(line, highlight=False, markup=False)
+        else:
+            note(settings, line, markup=False)
 
 
 class _Display:
     """One rich progress display, started lazily: fetching a missing artist, then painting."""
 
-    def __init__(self, settings, stack: contextlib.ExitStack, iterations: int) -> None:
-        self.settings, self.stack, self.iterations = settings, stack, iterations
+    def __init__(self, settings, stack: contextlib.ExitStack, iterations: int, seed: int, as_json: bool) -> None:
+        self.settings, self.stack, self.iterations, self.seed, self.as_json = settings, stack, iterations, seed, as_json
         self.bar = None
         self.tasks: dict[str, int] = {}
 
@@ -55,13 +61,31 @@ class _Display:
         self.bar.update(task, description=f"fetching ({stage})", completed=done, total=total)
 
     def picks(self, picks: list[StylePick]) -> None:
-        _show_picks(picks)
+        _show_picks(self.settings, picks, self.seed, not self.as_json)
         if self.settings.weights == "random":
-            note(self.settings, "[yellow]warning:[/] random VGG-19 weights (--weights random): the result shows noise, not style")
+            warn(self.settings, "random VGG-19 weights (--weights random): the result shows noise, not style")
         self._task("painting", total=self.iterations, loss="loss --")
 
     def step(self, step) -> None:
         self.bar.update(self.tasks["painting"], completed=step.iteration, loss=f"loss {step.loss:.4g}")
+
+    def finish(self, record: dict, tolerance: float) -> None:
+        """Complete the bar and, when the run stopped early, say why and where."""
+        if self.bar is None or "painting" not in self.tasks:
+            return
+        self.bar.update(self.tasks["painting"], completed=self.iterations)
+        if record.get("stopped_early"):
+            done = record["loss"].get("iterations", 0)
+            note(self.settings, f"stopped early at iteration {done} of {self.iterations}: the loss improved less than "
+                                f"{tolerance:.2%} over the last 20 iterations (--tolerance; 0 runs them all)", markup=False)
+
+
+def _interrupted_hint(ctx: typer.Context, seed: int) -> None:
+    """What Ctrl-C says for a paint: nothing resumes, the seed repeats the painting."""
+    ctx.meta["artstyle.interrupted"] = (
+        "interrupted: nothing was written; a paint does not resume, it starts over",
+        f"rerun with --seed {seed} to paint the same work with the same pixels",
+    )
 
 
 @with_paint_flags()
@@ -74,23 +98,31 @@ def paint_command(
     genre: Annotated[Optional[str], typer.Option(help="Only works of this genre.", rich_help_panel=_STYLE)] = None,
     years: Annotated[Optional[str], typer.Option(help="Only works from these years, e.g. 1901-1904.", rich_help_panel=_STYLE)] = None,
     blend: Annotated[Optional[str], typer.Option(help='Weighted artists or work ids, e.g. "pablo-picasso=0.7,vincent-van-gogh=0.3".', rich_help_panel=_STYLE)] = None,
+    work: Annotated[Optional[str], typer.Option("--work", help="One catalogued work id (see `artstyle corpus works`).", rich_help_panel=_STYLE)] = None,
     style_image: Annotated[Optional[list[Path]], typer.Option("--style-image", help="An explicit style image (repeatable).", rich_help_panel=_STYLE)] = None,
     style_weights: Annotated[Optional[str], typer.Option(help="Weights for the --style-image files, e.g. 3,7.", rich_help_panel=_STYLE)] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Never fetch a missing artist from WikiArt.", rich_help_panel=_STYLE)] = False,
     seed: Annotated[Optional[int], typer.Option(help="Seed for the works drawn and the noise: same seed, same pixels.", show_default="random")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output image (.png, .jpg or .webp).", show_default="PHOTO.ARTIST.png beside the photo", rich_help_panel=OUTPUT)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output.", rich_help_panel=OUTPUT)] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the provenance record as JSON.", rich_help_panel=OUTPUT)] = False,
     options: PaintOptions = PaintOptions(),
 ) -> None:
     """Paint PHOTO in the style of an artist's works (Gatys et al. 2015), writing the image and its provenance."""
     settings = settings_of(ctx)
+    seed = secrets.randbelow(2**31) if seed is None else seed  # drawn here so that it can be printed, even on Ctrl-C
+    _interrupted_hint(ctx, seed)
     with contextlib.ExitStack() as stack:
-        display = _Display(settings, stack, options.iterations)
+        display = _Display(settings, stack, options.iterations, seed, as_json)
         result = paint(
-            photo, like=like or (), blend=blend, style_images=style_image or (), style_weights=style_weights,
+            photo, like=like or (), blend=blend, work=work, style_images=style_image or (), style_weights=style_weights,
             works=parse_works(works), style=style, genre=genre, years=years, offline=offline, options=options,
             settings=settings, seed=seed, output=output or True, force=force, callback=display.step,
             on_picks=display.picks, fetch=default_fetch(settings, progress=display.fetch),
         )
+        display.finish(result.provenance, options.tolerance)
     record = result.provenance
+    if as_json:
+        print_json(record)
+        return
     stdout.print(f"wrote {result.output} (seed {record['seed']}; provenance in {record['sidecar']})", highlight=False, markup=False)

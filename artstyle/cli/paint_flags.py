@@ -34,7 +34,7 @@ def _option(help: str, panel: str = OPTIMISATION, *names: str, **extra) -> typer
 
 
 def _joined(values) -> str:
-    return ",".join(map(str, values))
+    return ", ".join(map(str, values))  # with spaces, so help can wrap it at 80 columns
 
 
 # name -> (annotation, CLI default); the option's value goes to PaintOptions through _PARSE.

@@ -154,6 +154,36 @@ def _torchvision_state() -> tuple[dict[str, Tensor], str]:
     return state, identity
 
 
+def torchvision_file() -> Path:
+    """Where torchvision keeps the full ImageNet weights file once downloaded (the torch hub cache)."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / Path(VGG19_URL).name
+
+
+def check_weights(weights: str) -> bool:
+    """A cheap look at ``--weights`` before anything slow: is it valid, and is it on this machine?
+
+    Raises :class:`~artstyle.errors.WeightsError` for a value that is neither
+    ``torchvision``, ``random`` nor an existing file; returns False only for
+    ``torchvision`` weights that would have to be downloaded first.
+    """
+    weights = str(weights)
+    if weights == "random":
+        return True
+    if weights == "torchvision":
+        return features_copy_path().is_file() or torchvision_file().is_file()
+    path = Path(weights).expanduser()
+    if path.is_file():
+        return True
+    if path.is_dir():
+        raise WeightsError(f"--weights {weights} is a folder, not a weights file", hint="pass the state-dict file itself")
+    if path.suffix or len(path.parts) > 1:
+        raise WeightsError(f"weights file {path} does not exist", hint="check the --weights path, or use --weights torchvision")
+    raise WeightsError(
+        f"unknown --weights value {weights!r}",
+        hint="use torchvision (ImageNet, downloaded once), random (seeded, for trying things out) or a state-dict file path",
+    )
+
+
 def features_copy_path() -> Path:
     """Where the features-only copy of torchvision's weights lives: beside torchvision's file."""
     return Path(torch.hub.get_dir()) / "checkpoints" / f"{Path(VGG19_URL).stem}.features.safetensors"

@@ -36,7 +36,7 @@ import sqlite_utils
 
 from artstyle import shares
 from artstyle.corpus import catalog
-from artstyle.errors import InputError, NotFoundError, UsageError
+from artstyle.errors import InputError, NetworkError, NotFoundError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -107,17 +107,31 @@ def parse_blend(text: str) -> list[tuple[str, float]]:
 
 
 def _resolve(db: sqlite_utils.Database, name: str, offline: bool, fetch: FetchHook | None) -> dict:
-    """The artist row for ``name``, fetching the artist first when it is missing and we are online."""
+    """The artist row for ``name``, fetching the artist first when it is missing and we are online.
+
+    A name close to a catalogued artist (a typo) keeps the catalog's "did you
+    mean" when the fetch fails, WikiArt unreachable or not.
+    """
     try:
         return catalog.resolve_artist(db, name)
-    except NotFoundError as missing:
-        if offline:
-            raise NotFoundError(
-                f"no artist {name!r} in the catalog (offline, so not fetched from WikiArt)",
-                hint=missing.hint or "add the artist first with `artstyle corpus add ARTIST`",
-            ) from None
-    (fetch or no_fetch)(name)
+    except NotFoundError as exc:
+        missing = exc
+    if offline:
+        raise NotFoundError(
+            f"no artist {name!r} in the catalog (offline, so not fetched from WikiArt)",
+            hint=missing.hint or "add the artist first with `artstyle corpus add ARTIST`",
+        ) from None
+    try:
+        (fetch or no_fetch)(name)
+    except (NetworkError, NotFoundError) as failed:
+        if not (missing.hint or "").startswith(DID_YOU_MEAN):
+            raise
+        where = "WikiArt is unreachable" if isinstance(failed, NetworkError) else "nor on WikiArt"
+        raise NotFoundError(f"no artist {name!r} in the catalog ({where})", hint=missing.hint) from None
     return catalog.resolve_artist(db, name)
+
+
+DID_YOU_MEAN = "did you mean"  # how catalog.resolve_artist's hint starts when a catalogued name is close
 
 
 def no_fetch(name: str) -> None:
@@ -138,13 +152,38 @@ def _as_pick(home: Path, work: dict, weight: float) -> StylePick:
     return StylePick(work["id"], work.get("artist"), work.get("title"), weight, path, work.get("sha256"))
 
 
-def _draw(db, home: Path, slug: str, k: int, weight: float, filters: Filters, rng: random.Random) -> list[StylePick]:
-    """``k`` distinct random downloaded non-duplicate works of one artist, sharing ``weight`` equally."""
+def _draw(db, home: Path, slug: str, k: int, weight: float, filters: Filters, rng: random.Random,
+          repeat: int = 0, draw_seed: int | None = None) -> list[StylePick]:
+    """``k`` distinct random downloaded non-duplicate works of one artist, sharing ``weight`` equally.
+
+    With ``draw_seed`` (the repeats of one batch request share it), repeat ``r``
+    takes the ``r``-th group of ``k`` works of one shuffled order, so repeats
+    paint after different works until the artist runs out of them.
+    """
     candidates = _candidates(db, slug, filters)
     if k > len(candidates):
         log.warning("%s has only %d matching works; using all of them", slug, len(candidates))
-    chosen = rng.sample(candidates, min(k, len(candidates)))
+    if draw_seed is None:
+        chosen = rng.sample(candidates, min(k, len(candidates)))
+    else:
+        chosen = _repeat_share(candidates, slug, min(k, len(candidates)), repeat, draw_seed)
     return [_as_pick(home, work, weight / len(chosen)) for work in chosen]
+
+
+def _repeat_share(candidates: list[dict], slug: str, k: int, repeat: int, draw_seed: int) -> list[dict]:
+    """Repeat ``repeat``'s ``k`` works of one seeded order of ``candidates``, wrapping when they run out."""
+    order = sorted(candidates, key=lambda w: w["id"])
+    random.Random(f"{draw_seed}:{slug}").shuffle(order)
+    first = repeat * k
+    if first + k > len(order):
+        log.warning("%s has only %s, so repeat %d of this request reuses works of an earlier one",
+                    slug, plural(len(order), "matching work"), repeat + 1)
+    return [order[(first + i) % len(order)] for i in range(k)]
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 work``, ``2 works``: counts in plain English."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _candidates(db, slug: str, filters: Filters) -> list[dict]:
@@ -211,8 +250,14 @@ def pick_works(
     offline: bool = False,
     fetch: FetchHook | None = None,
     ensure: EnsureHook | None = None,
+    repeat: int = 0,
+    draw_seed: int | None = None,
 ) -> list[StylePick]:
-    """The style works for ``like`` artists or a ``blend``, drawn reproducibly from ``seed``."""
+    """The style works for ``like`` artists or a ``blend``, drawn reproducibly from ``seed``.
+
+    ``repeat`` and ``draw_seed`` make the repeats of one request draw distinct
+    works (see :func:`_draw`); without ``draw_seed`` each call draws on its own.
+    """
     works = parse_works(works)
     if bool(like) == bool(blend):
         raise UsageError("give either --like or --blend", hint='e.g. --like pablo-picasso, or --blend "a=0.7,b=0.3"')
@@ -225,6 +270,6 @@ def pick_works(
             picks.append(_named_work(db, home, work, weight, offline, ensure))
             continue
         artist = _resolve(db, name, offline, fetch)
-        draw = _aggregate if works == WORKS_ALL else partial(_draw, k=works)
+        draw = _aggregate if works == WORKS_ALL else partial(_draw, k=works, repeat=repeat, draw_seed=draw_seed)
         picks += draw(db, home, artist["slug"], weight=weight, filters=filters, rng=rng)
     return picks

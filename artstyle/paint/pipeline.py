@@ -18,6 +18,7 @@ history and trace.
 from __future__ import annotations
 
 import secrets
+import shlex
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -27,15 +28,16 @@ import torch
 from PIL import Image
 from torch import Tensor
 
-from artstyle.core.device import deterministic_kernels, resolve_device
+from artstyle.core.device import deterministic_kernels
 from artstyle.core.features import FeatureNet, load_feature_net
 from artstyle.core.losses import batched, build_objective
 from artstyle.core.optimize import Init, OptimizeResult, Step, optimize_batch
 from artstyle.core.speed import fast_net, upsample
 from artstyle.corpus.sampler import FetchHook, Filters, StylePick
-from artstyle.errors import UsageError
+from artstyle.errors import NetworkError, UsageError
 from artstyle.files import load_image, sha256_bytes, sha256_file
 from artstyle.paint.options import PaintOptions
+from artstyle.paint.preflight import cheap_checks, is_unreachable, offline_error
 from artstyle.paint.output import check_output, provenance_record, write_painting
 from artstyle.paint.request import StyleRequest, default_output, draw_picks
 from artstyle.paint.stages import colour_maps, combined, offset_steps, scale_plan, with_snapshots
@@ -110,6 +112,7 @@ def prepare(
     blend: str | None = None,
     style_images: Sequence[Path | str] = (),
     style_weights: Sequence[float] | str | None = None,
+    work: str | None = None,
     request: StyleRequest | None = None,
     works: int | str = 1,
     style: str | None = None,
@@ -123,22 +126,37 @@ def prepare(
     force: bool = False,
     on_picks: Callable[[list[StylePick]], None] | None = None,
     fetch: FetchHook | None = None,
+    repeat: int = 0,
+    draw_seed: int | None = None,
     **option_overrides,
 ) -> Job:
-    """Validate a :func:`paint` request and draw its works: everything but the painting itself."""
+    """Validate a :func:`paint` request and draw its works: everything but the painting itself.
+
+    Cheap checks (device, ``--weights``, output, photo) run before any work is
+    drawn. ``repeat`` and ``draw_seed`` make repeats of one request draw
+    distinct works (:func:`artstyle.corpus.sampler.pick_works`).
+    """
     output = None if output is False else output
     settings = settings or Settings.from_env()
     opts = (options or PaintOptions()).with_overrides(**option_overrides)
     seed = secrets.randbelow(2**31) if seed is None else int(seed)
     if request is None:
-        request = StyleRequest.from_keywords(like, blend, style_images, style_weights)
-    elif like or blend or style_images:
+        request = StyleRequest.from_keywords(like, blend, style_images, style_weights, work)
+    elif like or blend or style_images or work:
         raise UsageError("give either a StyleRequest or the like/blend/style_images keywords, not both", hint="pass request= alone")
+    device, weights_here = cheap_checks(settings)
     if output is not None and output is not True:
         check_output(Path(output), force)
     content_image, content_sha, content_path = _load_content(content)
     filters = Filters(style, genre, years)
-    picks = draw_picks(settings, request, works=works, filters=filters, seed=seed, offline=offline, fetch=fetch)
+    try:
+        picks = draw_picks(settings, request, works=works, filters=filters, seed=seed, offline=offline, fetch=fetch,
+                           repeat=repeat, draw_seed=draw_seed)
+    except NetworkError as exc:
+        if not is_unreachable(exc):
+            raise
+        photo = shlex.quote(str(content)) if isinstance(content, (str, Path)) else "PHOTO"
+        raise offline_error(settings, request, weights_here, photo) from exc
     if output is True:
         if not isinstance(content, (str, Path)):
             raise UsageError("output=True needs a content path to write beside", hint="pass output=PATH")
@@ -146,7 +164,6 @@ def prepare(
         check_output(output, force)
     if on_picks is not None:
         on_picks(picks)
-    device = resolve_device(settings.device)
     net = load_feature_net(settings.weights, opts.style_layers + opts.content_layers, opts.pooling, device)
     return Job(content_image, content_sha, content_path, picks, opts, seed, net,
                Path(output) if output is not None else None, request.record(works, filters), {})

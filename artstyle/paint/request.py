@@ -23,6 +23,7 @@ from artstyle.settings import Settings
 
 REQUEST_KINDS = ("like", "blend", "work", "image")
 ONE_SOURCE = "give exactly one of --like, --blend or --style-image"
+ONE_SOURCE_OR_WORK = "give exactly one of --like, --blend, --work or --style-image"  # where --work is offered
 
 
 @dataclass(frozen=True)
@@ -63,15 +64,18 @@ class StyleRequest:
         blend: str | None = None,
         style_images: Sequence[Path | str] = (),
         style_weights: Sequence[float] | str | None = None,
+        work: str | None = None,
     ) -> "StyleRequest":
         """The request of ``paint``'s keywords (and the CLI's flags): exactly one source must be given."""
         like = [like] if isinstance(like, str) else list(like)
-        if sum(map(bool, (like, blend, style_images))) != 1:
-            raise UsageError(ONE_SOURCE, hint="e.g. --like pablo-picasso")
+        if sum(map(bool, (like, blend, style_images, work))) != 1:
+            raise UsageError(ONE_SOURCE_OR_WORK if work else ONE_SOURCE, hint="e.g. --like pablo-picasso")
         if like:
             return cls("like", tuple(like))
         if blend:
             return cls("blend", blend)
+        if work:
+            return cls("work", work)
         weights = shares.parse(style_weights) if style_weights is not None else None
         return cls("image", tuple(str(p) for p in style_images), tuple(weights) if weights is not None else None)
 
@@ -135,12 +139,16 @@ def default_ensure(settings: Settings) -> EnsureHook:
 
 def draw_picks(
     settings: Settings, request: StyleRequest, *, works: int | str = 1, filters: Filters = Filters(), seed: int = 0,
-    offline: bool = False, fetch: FetchHook | None = None,
+    offline: bool = False, fetch: FetchHook | None = None, repeat: int = 0, draw_seed: int | None = None,
 ) -> list[StylePick]:
-    """The works ``request`` paints after, drawn from ``seed`` (artists fetched first unless ``offline``)."""
+    """The works ``request`` paints after, drawn from ``seed`` (artists fetched first unless ``offline``).
+
+    Repeats of one request pass the same ``draw_seed`` and their ``repeat``
+    index, so they draw distinct works while the artist has enough.
+    """
     if request.kind == "image":
         return _image_picks(request)
-    fresh = not settings.catalog_path.exists()
+    fresh, new_home = not settings.catalog_path.exists(), not settings.home.exists()
     db = catalog.open_catalog(settings.catalog_path, create=not offline)
     fetch = fetch or (None if offline else default_fetch(settings))
     ensure = None if offline else default_ensure(settings)
@@ -150,11 +158,22 @@ def draw_picks(
         like = list(request.values) if request.kind == "like" else ()
         blend = None if like else request.record(works, filters)["blend"]
         return pick_works(db, settings.home, like=like, blend=blend, works=works, filters=filters, seed=seed, offline=offline,
-                          fetch=fetch, ensure=ensure)
+                          fetch=fetch, ensure=ensure, repeat=repeat, draw_seed=draw_seed)
     except Exception:
         if fresh:  # a failed first fetch leaves the data home as it found it
             catalog.discard_if_empty(db, settings.catalog_path)
+        if new_home:
+            _remove_empty(settings.home)
         raise
+
+
+def _remove_empty(folder: Path) -> None:
+    """Remove ``folder`` if a failed first run left it (and its subfolders) empty."""
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True) if folder.is_dir() else ():
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
 
 
 def _image_picks(request: StyleRequest) -> list[StylePick]:
@@ -169,6 +188,6 @@ def _image_picks(request: StyleRequest) -> list[StylePick]:
 def default_output(content: Path, request: StyleRequest, picks: Sequence[StylePick]) -> Path:
     """``<photo stem>.<artist-slug>.png`` beside the photo (``blend`` or ``styled`` otherwise)."""
     artists = {p.artist for p in picks}
-    like = request.kind == "like"
-    tag = picks[0].artist if (like and len(artists) == 1 and picks[0].artist) else "blend" if request.kind != "image" else "styled"
+    one_artist = request.kind in ("like", "work") and len(artists) == 1 and picks[0].artist
+    tag = picks[0].artist if one_artist else "blend" if request.kind != "image" else "styled"
     return content.with_name(f"{content.stem}.{tag}.png")

@@ -70,7 +70,7 @@ def test_an_unknown_artist_offline_writes_nothing_and_the_corrected_command_runs
     assert not out.exists() and _manifest_rows(home) == (0, 0)
     fixed = _batch(cli, [corpus], out, "--like", "edvard-munch")
     assert fixed.exit_code == 0, fixed.output
-    assert "1 of 1 paintings done" in fixed.stdout
+    assert "1 of 1 painting done" in fixed.stdout
 
 
 @pytest.mark.parametrize("style, message", [
@@ -140,7 +140,7 @@ def test_a_rerun_sweeps_part_files_of_dead_writers_and_keeps_live_ones(cli, corp
     assert _batch(cli, [corpus], out, "--like", "edvard-munch").exit_code == 0
     dead = _dead_pid()
     left = [out / f".tubingen.edvard-munch.0.png.{dead}-k1ll3d.part", out / "thumbs" / f".content-x.jpg.{dead}-abc.part",
-            out / "curves" / f".x.png.{dead}-abc.part"]
+            out / "thumbs" / f".x.png.{dead}-abc.part"]
     live = out / f".index.html.{os.getpid()}-l1ve.part"  # this test's own process: a writer still running
     for part in [*left, live]:
         part.write_bytes(b"half")

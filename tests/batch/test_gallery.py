@@ -42,12 +42,13 @@ def test_a_missing_trace_says_so():
 
 def test_the_contact_sheet_has_a_row_per_job_and_a_column_per_image(entries):
     sheet = contact_sheet(entries)
-    assert sheet.size == ((2 + 2) * CELL, 2 * (CELL + LABEL_H))
+    top = sheet.height - 2 * (CELL + LABEL_H)  # under the title band and the column names
+    assert sheet.width == (2 + 2) * CELL and 40 < top < 140
     pixels = np.asarray(sheet).astype(int)
-    result_cell = pixels[:CELL, 3 * CELL:]
+    result_cell = pixels[top:top + CELL, 3 * CELL:]
     assert result_cell.std() > 10  # the painting is there
-    failed_cell = pixels[CELL + LABEL_H + 10: 2 * CELL + LABEL_H - 10, 3 * CELL + 10: 4 * CELL - 10]
-    assert failed_cell.std() == 0  # a failed job has an empty frame, not an image
+    failed_cell = pixels[top + CELL + LABEL_H + 10: top + 2 * CELL + LABEL_H - 10, 3 * CELL + 10: 4 * CELL - 10]
+    assert (failed_cell > 200).mean() > 0.8  # a failed job has a frame with its reason, not an image
 
 
 def test_the_gallery_links_resolve_and_name_works_failures_and_parameters(entries):
@@ -57,31 +58,30 @@ def test_the_gallery_links_resolve_and_name_works_failures_and_parameters(entrie
     assert missing_targets(index) == []
     targets = local_targets(index)
     assert all(not t.startswith("/") for t in targets)
-    assert "tubingen-1.png" in targets and "contact_sheet.png" in targets and "curves/job1.png" in targets
-    assert '<a href="https://www.wikiart.org/en/vincent-van-gogh/the-starry-night-1889">The Starry Night' in text
+    assert "tubingen-1.png" in targets and "contact_sheet.png" in targets
+    assert '<a href="https://www.wikiart.org/en/vincent-van-gogh/the-starry-night-1889" rel="noopener">The Starry Night' in text
     assert "NotFoundError: no artist &#x27;nobody&#x27; in the catalog" in text
-    assert "<tr><td>size</td><td>64</td></tr>" in text and "1 of 2 paintings done" in text
-    assert Image.open(out / "curves" / "job1.png").size == (200, 64)
+    assert "<tr><th>size</th><td>64</td></tr>" in text and "1 of 2 paintings done" in text
 
 
 def test_every_gallery_image_loads_in_headless_chromium(entries):
     index = write_gallery(entries[0].output.parent, "holiday", {}, entries)
     images = browser_images(index)
-    assert len(images) == 2 + 2 + 1 + 1 + 1  # photo, result, 2 works, curve, photo, curve
+    assert len(images) == 2 * (2 + 2)  # grid card and full-size view: painting, photo, 2 works
     assert [src for src, loaded in images if not loaded] == []
 
 
 def test_the_browser_check_sees_a_missing_image(entries):
     index = write_gallery(entries[0].output.parent, "holiday", {}, entries)
-    (index.parent / "curves" / "job2.png").unlink()
-    assert missing_targets(index) == ["curves/job2.png"]
-    assert [src for src, loaded in browser_images(index) if not loaded] == ["curves/job2.png"]
+    (index.parent / "thumbs" / "large-job1.jpg").unlink()
+    assert missing_targets(index) == ["thumbs/large-job1.jpg"]
+    assert [src for src, loaded in browser_images(index) if not loaded] == ["thumbs/large-job1.jpg"]
 
 
 def test_a_redone_result_gets_a_fresh_thumbnail(entries):
     out = entries[0].output.parent
     write_gallery(out, "holiday", {}, entries)
-    thumb = out / "thumbs" / "result-job1.jpg"
+    thumb = out / "thumbs" / "large-job1.jpg"
     assert np.asarray(Image.open(thumb)).mean() > 30
     Image.new("RGB", (64, 48), (0, 0, 0)).save(entries[0].output)  # the job was painted again
     write_gallery(out, "holiday", {}, entries)

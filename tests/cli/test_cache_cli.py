@@ -46,8 +46,8 @@ def test_list_text(cli, home, populated):
     result = cli("cache", "list")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert len(lines) == 3
-    assert any(line.startswith(populated[work_id(home, "edvard-munch/the-scream-1893")][:12]) for line in lines)
+    assert len(lines) == 1 + 3  # a header, then the entries
+    assert any(line.startswith(populated[work_id(home, "edvard-munch/the-scream-1893")][:8]) for line in lines)
     assert "3 entries" in result.stderr
 
 

@@ -163,7 +163,7 @@ def test_import_shared_paintings(cli, home, paintings):
     again = cli("corpus", "import", str(paintings / "pablo-picasso"), "--artist", "Pablo Picasso")
     assert again.stdout == "pablo-picasso: 0 imported, 2 already here, 0 skipped, 0 duplicates\n"
     turner = cli("corpus", "import", str(paintings / "william-turner"), "--artist", "J. M. W. Turner", "--slug", "william-turner")
-    assert turner.stdout == "william-turner: 2 imported, 0 already here, 0 skipped, 1 duplicates\n"
+    assert turner.stdout == "william-turner: 2 imported, 0 already here, 0 skipped, 1 duplicate\n"
     assert cli("corpus", "works", "picasso").stdout.count("\tdownloaded\t") == 2
 
 

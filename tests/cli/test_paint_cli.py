@@ -160,6 +160,6 @@ def test_failed_first_fetch_leaves_a_fresh_home_without_a_catalog(cli, tmp_path)
     fresh = tmp_path / "fresh-home"
     result = cli("paint", str(photo), "--like", "pablo-picasso", "--size", "32", home_dir=fresh)
     assert result.exit_code == 1  # WikiArt unreachable (the tests' discard port)
-    assert "error: cannot reach" in result.output
+    assert "error: cannot paint offline" in result.output
     assert not (fresh / "catalog.db").exists()
     assert not list(tmp_path.glob("photo.*.png"))
