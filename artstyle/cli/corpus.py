@@ -115,17 +115,41 @@ def import_(
                f"{len(report.skipped)} skipped, {plural(report.duplicates, 'duplicate')}")
 
 
+_COUNTS = ("works", "listed", "downloaded", "skipped", "failed", "duplicates")
+
+
+def _artist_table(rows: list[dict]) -> list[str]:
+    """The rows of ``corpus list --json`` as a table: same counts, headed by the same names.
+
+    One space between columns keeps it within 80 columns for slugs up to 20
+    characters; the artist's full name and source stay in ``--json``.
+    """
+    width = max(len("artist"), *(len(r["slug"]) for r in rows))
+    lines = [" ".join(["artist".ljust(width), *_COUNTS, "disk".rjust(9)])]
+    for r in rows:
+        cells = [r["slug"].ljust(width), *(str(r[k]).rjust(len(k)) for k in _COUNTS), _size(r["bytes"]).rjust(9)]
+        lines.append(" ".join(cells))
+    return lines
+
+
+def _totals(rows: list[dict]) -> str:
+    total = {k: sum(r[k] for r in rows) for k in ("works", "downloaded", "duplicates", "bytes")}
+    return (f"{plural(len(rows), 'artist')}, {plural(total['works'], 'work')} ({total['downloaded']} downloaded), "
+            f"{plural(total['duplicates'], 'duplicate')}, {_size(total['bytes'])} on disk")
+
+
 @app.command("list")
 def list_(ctx: typer.Context, json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False) -> None:
-    """Artists in the catalog with their work counts and disk use."""
-    rows = corpus.artist_summaries(settings_of(ctx))
+    """Artists in the catalog: works by status (listed = not yet downloaded), duplicates and disk use."""
+    settings = settings_of(ctx)
+    rows = corpus.artist_summaries(settings)
     if json_:
         return print_json(rows)
-    for r in rows:
-        typer.echo(f"{r['slug']}\t{r['name']}\t{r['works']} listed\t{r['downloaded']} downloaded\t"
-                   f"{r['duplicates']} duplicates\t{_size(r['bytes'])}")
     if not rows:
-        note(settings_of(ctx), "no artists yet: add some with `artstyle corpus add ARTIST`")
+        return note(settings, "no artists yet: add some with `artstyle corpus add ARTIST`")
+    for line in _artist_table(rows):
+        typer.echo(line)
+    note(settings, _totals(rows))
 
 
 @app.command("works")
@@ -153,12 +177,18 @@ def show(
     work_id: Annotated[str, typer.Argument(help="A work id from `artstyle corpus works`.")],
     json_: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
-    """Everything the catalog knows about one work."""
+    """Everything the catalog knows about one work, with the works flagged as its duplicates."""
     work = corpus.show_work(settings_of(ctx), work_id)
     if json_:
         return print_json(work)
+    kept_title = work.pop("duplicate_of_title")
     for key, value in work.items():
-        if isinstance(value, dict):
+        if key == "duplicate_of" and value:
+            typer.echo(f"duplicate_of: {value} ({kept_title})")
+        elif key == "duplicates":
+            for copy in value:
+                typer.echo(f"duplicate: {copy['id']} ({copy['title']})")
+        elif isinstance(value, dict):
             for name, item in value.items():
                 typer.echo(f"{key}.{name}: {item}")
         elif value not in (None, [], ""):

@@ -39,8 +39,18 @@ def find_works(settings: Settings, artist: str, *, style: str | None = None, gen
 
 
 def show_work(settings: Settings, work_id: str) -> dict:
-    """One work with its JSON columns decoded and the absolute path of its image."""
+    """One work with its JSON columns decoded, the absolute path of its image and its duplicates.
+
+    ``duplicates`` lists the works flagged as copies of this one (id and
+    title), so that a user who looks at the kept work learns what was set
+    aside; ``duplicate_of_title`` names the kept work when this one is a copy.
+    """
     db = catalog.open_catalog(settings.catalog_path, create=False)
     work = catalog.get_work(db, work_id)
     work["path"] = str(settings.home / work["local_path"]) if work.get("local_path") else None
+    rows = db.conn.execute("SELECT id, title FROM works WHERE duplicate_of = ? ORDER BY id", [work["id"]])
+    work["duplicates"] = [{"id": r[0], "title": r[1]} for r in rows]
+    kept = db.conn.execute("SELECT title FROM works WHERE id = ?", [work["duplicate_of"]]).fetchone() \
+        if work.get("duplicate_of") else None
+    work["duplicate_of_title"] = kept[0] if kept else None
     return work
