@@ -36,7 +36,9 @@ def test_two_processes_share_the_default_throttle(tmp_path):
     assert [code for code, _ in results] == [0, 0], results
     images = [t for t, path in log if "/images/" in path or "FRAME" in path]
     pages = [t for t, path in log if not ("/images/" in path or "FRAME" in path)]
-    assert len(pages) > 20 and len(images) > 20
+    # enough traffic to matter: every page, and the 12 images plus 6 retries at least (the second process
+    # may find some of the first one's images already downloaded)
+    assert len(pages) > 20 and len(images) >= 18
     worst_pages, worst_images = _max_in_window(pages, 2.5), _max_in_window(images, 1.0)
     print(f"max pages per 2.5 s: {worst_pages}; max images per 1 s: {worst_images}")
     assert worst_pages <= 10 and worst_images <= 20
