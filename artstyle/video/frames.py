@@ -36,14 +36,14 @@ class FrameStore:
     """One run's frames folder: what is done, and the state the next frame starts from."""
 
     def __init__(self, folder: Path, key: dict, restart: bool = False) -> None:
-        self.folder, self.key = Path(folder), key
+        self.folder, self.key = Path(folder), json.loads(json.dumps(key, sort_keys=True, default=str))  # as it reads back
         if restart and self.folder.exists():
             shutil.rmtree(self.folder)
         self.done: list[dict] = []
         manifest = self.folder / MANIFEST
         if manifest.is_file():
             saved = json.loads(manifest.read_text())
-            if saved.get("key") != key:
+            if saved.get("key") != self.key:
                 raise UsageError(f"{self.folder} holds frames of another run (other clip, works or settings)",
                                  hint="pass --force to paint afresh, or choose another --output")
             self.done = saved["frames"]

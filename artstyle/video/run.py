@@ -26,7 +26,6 @@ from artstyle.errors import UsageError
 from artstyle.files import atomic_write_json, sha256_file
 from artstyle.paint import PaintOptions, StyleRequest, prepare
 from artstyle.paint.provenance import library_versions
-from artstyle.paint.request import default_output
 from artstyle.settings import Settings
 from artstyle.style.provider import CachedTargets, TargetProvider
 from artstyle.video.clip import MAX_FRAMES, ClipInfo, Span, encode, probe, read_frames
@@ -104,8 +103,23 @@ def _check(opts: PaintOptions) -> None:
         raise UsageError("video does not save in-between iterates", hint="drop --save-every")
 
 
+def _request(like, blend, work, style_images, style_weights) -> StyleRequest:
+    if work is None:
+        return StyleRequest.from_keywords(like, blend, style_images, style_weights)
+    if like or blend or style_images:
+        raise UsageError("give exactly one of --like, --blend, --work or --style-image", hint="e.g. --like pablo-picasso")
+    return StyleRequest("work", work)
+
+
+def default_video_output(clip: Path, request: StyleRequest, picks) -> Path:
+    """``CLIP.ARTIST.mp4`` beside the clip (``blend`` for several artists, ``styled`` for style images)."""
+    artists = {p.artist for p in picks}
+    tag = "styled" if request.kind == "image" else picks[0].artist if len(artists) == 1 and picks[0].artist else "blend"
+    return clip.with_name(f"{clip.stem}.{tag}.mp4")
+
+
 def _output(clip: Path, output: Path | str | None, request: StyleRequest, picks, force: bool) -> Path:
-    path = Path(output) if output is not None else default_output(clip, request, picks).with_suffix(".mp4")
+    path = Path(output) if output is not None else default_video_output(clip, request, picks)
     if path.suffix.lower() != ".mp4":
         raise UsageError(f"cannot write {path.name}: videos are written as .mp4", hint="use an --output ending in .mp4")
     if path.exists() and not force:
@@ -118,6 +132,7 @@ def paint_video(
     *,
     like: Sequence[str] | str = (),
     blend: str | None = None,
+    work: str | None = None,
     style_images: Sequence[Path | str] = (),
     style_weights: Sequence[float] | str | None = None,
     works: int | str = 1,
@@ -134,11 +149,17 @@ def paint_video(
     on_frame: Callable[[FrameReport], None] | None = None,
     fetch=None,
 ) -> VideoResult:
-    """Paint every frame of ``clip`` (of its span) and encode ``CLIP.ARTIST.mp4`` (or ``output``)."""
+    """Paint every frame of ``clip`` (of its span) and encode ``CLIP.ARTIST.mp4`` (or ``output``).
+
+    Exactly one of ``like``, ``blend``, ``work`` or ``style_images`` chooses the style; ``seed`` draws
+    the one work (or blend) for the whole clip. A frames folder from an interrupted run with the same
+    clip and settings is resumed; ``force`` starts afresh and overwrites the output. ``callback`` sees
+    every optimisation step, ``on_start`` the clip's facts and the works, ``on_frame`` each finished frame.
+    """
     settings = settings or Settings.from_env()
     opts, video, clip = options or PaintOptions(), video or VideoOptions(), Path(clip)
     _check(opts)
-    request = StyleRequest.from_keywords(like, blend, style_images, style_weights)
+    request = _request(like, blend, work, style_images, style_weights)
     if output is not None:
         _output(clip, output, request, [], force)  # a bad name fails before the clip is read
     info = probe(clip, video.span, video.max_frames)
