@@ -42,11 +42,12 @@ class _Bars:
         self.steps = self.bar.add_task("  iterations", total=self.options.iterations)
 
     def step(self, step) -> None:
-        self.bar.update(self.steps, completed=step.iteration, total=step.iterations)
+        if step.iteration == 1:  # a new frame: its own budget (the first frame's, or --frame-iterations)
+            self.bar.reset(self.steps, total=step.iterations)
+        self.bar.update(self.steps, completed=step.iteration)
 
     def frame(self, report) -> None:
         self.bar.update(self.frames, completed=report.index + 1, description="frames (resumed)" if report.resumed else "frames")
-        self.bar.reset(self.steps, total=self.video.frame_iterations if self.video.temporal is not Temporal.independent else self.options.iterations)
 
 
 @with_paint_flags()

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import av
-import numpy as np
 from PIL import Image
 
 from artstyle.errors import InputError, UsageError
@@ -45,8 +44,8 @@ class Span:
         if self.every < 1:
             raise UsageError(f"--every must be 1 or more, not {self.every}", hint="use e.g. --every 5 for a quick preview")
 
-    def takes(self, time: float, position: int) -> bool:
-        """Whether the frame at ``time`` s, ``position``-th (0-based) within the span, is painted."""
+    def takes(self, position: int) -> bool:
+        """Whether the ``position``-th (0-based) frame within the span is painted."""
         return position % self.every == 0
 
     def within(self, time: float) -> bool:
@@ -122,7 +121,7 @@ def read_frames(path: Path | str, span: Span = Span()) -> Iterator[tuple[int, fl
             first = time if first is None else first
             if not span.within(time - first):
                 continue
-            if span.takes(time - first, position):
+            if span.takes(position):
                 yield index, time - first, frame.to_image().convert("RGB")
                 index += 1
             position += 1
@@ -178,6 +177,3 @@ def _copy_audio(source: Path, container, stream, span: Span, duration: float) ->
     except (av.error.FFmpegError, ValueError) as exc:
         log.warning("the clip's audio could not be copied: %s", exc)
 
-
-def frame_array(image: Image.Image) -> np.ndarray:
-    return np.asarray(image.convert("RGB"))
