@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -47,7 +48,7 @@ def clip_flows(clip: Path, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def painted_frames(folder: Path) -> list[torch.Tensor]:
-    return [image_to_tensor(load_image(p), 10**6) for p in sorted(folder.glob("frame-*.png"))]
+    return [image_to_tensor(load_image(p)) for p in sorted(folder.glob("frame-*.png"))]  # at their own size
 
 
 def run_mode(clip: Path, out: Path, temporal: str, opts: PaintOptions, video: VideoOptions, settings: Settings, style: Path, flows) -> dict:
@@ -101,6 +102,7 @@ def main() -> None:
         flows = clip_flows(clip, args.size)
         for mode in args.modes.split(","):
             rows.append(run_mode(clip, out, mode, opts, video, settings, style, flows))
+            print(f"{mode}: done in {rows[-1]['wall_seconds']} s", file=sys.stderr)
         if args.warm_check:
             checks = [warm_check(clip, out, m, opts, video, settings, style, args.warm_check) for m in ("previous", "flow")]
     if args.json:
