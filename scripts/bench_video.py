@@ -10,8 +10,8 @@ Paints the test clip (a window panning across a shared photo, made with PyAV,
 - the final style loss per frame (weighted, as the optimiser saw it).
 
 ``--warm-check N`` also paints the warm-started modes with N iterations per frame and no early
-stop, and reports at which iteration each frame's loss came within 1% of where it ended: the
-measurement behind the per-frame default (``FRAME_ITERATIONS``).
+stop, and reports at which iteration each frame's loss came within 1% of where it ended: that is
+a second view of the per-frame default (``FRAME_SHARE`` of ``--iterations``).
 
     PYTHONPATH=. python scripts/bench_video.py --threads 2 --json
 """
@@ -82,7 +82,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=24)
     parser.add_argument("--size", type=int, default=96)
     parser.add_argument("--iterations", type=int, default=PaintOptions.iterations)
-    parser.add_argument("--frame-iterations", type=int, default=VideoOptions.frame_iterations)
+    parser.add_argument("--frame-iterations", type=int, default=None, help="default: the library's share of --iterations")
     parser.add_argument("--temporal-weight", type=float, default=VideoOptions.temporal_weight)
     parser.add_argument("--modes", default="independent,previous,flow")
     parser.add_argument("--warm-check", type=int, default=0)

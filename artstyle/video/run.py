@@ -34,10 +34,14 @@ from artstyle.video.frames import FrameStore, frames_folder
 from artstyle.video.painter import FramePainter, Temporal
 
 VIDEO_FORMAT = 1
-# Measured by scripts/bench_video.py (README: Video): warm-started frames reach their final loss in far
-# fewer iterations than a frame painted from its photo, so they get their own, smaller budget.
-FRAME_ITERATIONS = 100
-TEMPORAL_WEIGHT = 20.0
+# Measured by scripts/bench_video.py (README: Video; 12 frames at 48 px, random weights, --iterations 80):
+# flow frames warm-started from the previous one reach the style loss of an independent 80-iteration
+# frame (0.0318) in 40 iterations (0.0319; 20 gave 0.0338), so frames after the first get half of
+# --iterations unless --frame-iterations says otherwise.
+FRAME_SHARE = 0.5
+# Temporal weight 2: flicker 6.7 against independent's 14.2 at a lower style loss (0.0305); 5 gave
+# 5.5 at 0.0330 and 20 gave 3.6 at 0.0404 (the temporal term then fights the style).
+TEMPORAL_WEIGHT = 2.0
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ class VideoOptions:
 
     temporal: Temporal = Temporal.flow
     temporal_weight: float = TEMPORAL_WEIGHT  # flow mode: weight of the temporal loss
-    frame_iterations: int = FRAME_ITERATIONS  # at most, for warm-started frames (the first takes --iterations)
+    frame_iterations: int | None = None  # at most, for warm-started frames (None: FRAME_SHARE of --iterations)
     flow: FlowMethod = FlowMethod.dis
     start: float = 0.0
     duration: float | None = None
@@ -56,7 +60,8 @@ class VideoOptions:
     def __post_init__(self) -> None:
         object.__setattr__(self, "temporal", _choice(Temporal, self.temporal, "--temporal"))
         object.__setattr__(self, "flow", _choice(FlowMethod, self.flow, "--flow"))
-        check_iterations(self.frame_iterations)
+        if self.frame_iterations is not None:
+            check_iterations(self.frame_iterations)
         if not (self.temporal_weight >= 0 and math.isfinite(self.temporal_weight)):
             raise UsageError(f"--temporal-weight must be a finite number >= 0, not {self.temporal_weight}", hint="use e.g. --temporal-weight 20")
         if self.max_frames < 1:
@@ -174,8 +179,9 @@ def paint_video(
         on_start(info, job.picks)
     started = time.perf_counter()
     with deterministic_kernels(job.device, opts.cudnn_benchmark):
+        warm = video.frame_iterations if video.frame_iterations is not None else max(1, round(opts.iterations * FRAME_SHARE))
         painter = FramePainter(job, first, targets or CachedTargets(settings, job.device), video.temporal,
-                               video.temporal_weight, video.frame_iterations, video.flow)
+                               video.temporal_weight, warm, video.flow)
         _paint_frames(clip, video.span, painter, store, info, callback, on_frame)
     frames = [store.image_path(e["index"]) for e in store.done]
     encode(frames, path, info.rate / video.every, clip, video.span)
