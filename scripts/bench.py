@@ -46,6 +46,9 @@ CONFIGS: dict[str, dict] = {
     "reference": {"bounded": False, "reuse_heap": False},  # (c)'s bar: plain torch L-BFGS on free pixels, clamped at the end (as neural-style)
     "fp32-lbfgs": {"optimizer": "lbfgs"},
     "fp32-adam": {"optimizer": "adam"},
+    "fp32-adam-decay": {"optimizer": "adam", "lr_decay": "exponential"},  # Siegel 2016: decay helped Adam
+    "fp32-rmsprop": {"optimizer": "rmsprop"},  # Reddy & Peshin 2018 compare it with Adam
+    "fp32-rmsprop-decay": {"optimizer": "rmsprop", "lr_decay": "exponential"},
     "fp32-nchw": {"channels_last": False},
     "bf16-lbfgs": {"precision": "bf16"},
     "fp32-compile": {"compile": True},

@@ -13,7 +13,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "artstyle"
-PACKAGES = ("core", "corpus", "style", "paint", "batch", "cli")
+PACKAGES = ("core", "corpus", "style", "paint", "video", "batch", "cli")
 MAX_LINES = 400
 MAX_TOP_LEVEL_MODULES = 8
 HEAVY = ("torch", "torchvision", "safetensors")
@@ -132,8 +132,9 @@ ALLOWED = {
     "corpus": {TOP, "corpus"},
     "style": {TOP, "core", "corpus", "style"},
     "paint": {TOP, "core", "corpus", "style", "paint"},
-    "batch": {TOP, "core", "corpus", "style", "paint", "batch"},
-    "cli": {TOP, "core", "corpus", "style", "paint", "batch", "cli"},
+    "video": {TOP, "core", "corpus", "style", "paint", "video"},
+    "batch": {TOP, "core", "corpus", "style", "paint", "video", "batch"},
+    "cli": {TOP, "core", "corpus", "style", "paint", "video", "batch", "cli"},
 }
 
 

@@ -6,6 +6,11 @@ and rebuild style from one layer at a time; Mu & Francl (2015, Fig. 6) show
 the image at several iterations of one optimisation. A blend sweep walks from
 one target to the next in N steps.
 
+``sweep`` varies any painting flag (:mod:`artstyle.batch.vary`): one
+``--vary`` gives a row, two a labelled 2-D grid (Gatys et al. 2015, Fig. 3:
+style layers down, style/content ratio across). The named sweeps above are
+shortcuts that build their points and run on the same machinery.
+
 Every point of a sweep uses the same seed and the same style works (artists
 are resolved to one drawn work before the sweep starts), so only the swept
 value changes between cells. Every point is a full :func:`artstyle.paint.pipeline.paint`
@@ -16,22 +21,25 @@ run with its image, sidecar and ``runs`` row; ``experiment.json`` beside
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
-from artstyle import names
 from artstyle.corpus import catalog
 from artstyle.errors import UsageError
 from artstyle.core.features import DEFAULT_STYLE_LAYERS, check_layers
 from artstyle.files import atomic_write_json, save_image
 from artstyle.core.optimize import Step
-from artstyle.paint import PaintOptions
-from artstyle.paint import paint, prepare
-from artstyle.paint import StyleRequest
+from artstyle.batch import vary
+from artstyle.core.speed import upsample
+from artstyle.paint import PaintOptions, StyleRequest, paint, prepare, run_jobs
 from artstyle.batch.executors import paint_prepared
+from artstyle.paint.stages import colour_maps
+from artstyle.style.provider import CachedTargets
+from artstyle.core.images import image_to_tensor
 from artstyle.corpus.sampler import Filters, pick_works
 from artstyle.settings import Settings
 from artstyle.core.images import tensor_to_image
@@ -87,6 +95,13 @@ def ratio_sweep(ratios: Sequence[float] = DEFAULT_RATIOS, style_weight: float = 
     if not ratios or any(not (math.isfinite(r) and r > 0) for r in ratios):
         raise UsageError(f"ratios must be positive numbers, not {list(ratios)}", hint="use e.g. --ratios 1e1,1e3,1e5")
     return [SweepPoint(f"style/content {r:.0e}", {"style_weight": style_weight, "content_weight": style_weight / r}) for r in ratios]
+
+
+def vary_axis(text: str, base: PaintOptions | None = None) -> list[SweepPoint]:
+    """``--vary FLAG=V1,V2``: one point per value, labelled ``flag=value``."""
+    name, values = vary.parse_vary(text)
+    flag = name.replace("_", "-")
+    return [SweepPoint(f"{flag}={vary.value_label(v)}", vary.overrides(name, v, base or PaintOptions())) for v in values]
 
 
 def layer_ablation(layers: Sequence[str] = DEFAULT_STYLE_LAYERS) -> list[SweepPoint]:
@@ -176,8 +191,18 @@ def resolve_targets(settings: Settings, targets: Sequence[str], seed: int, offli
     return fixed
 
 
-def _slug(text: str) -> str:
-    return names.slug(text, max_length=48)
+def point_file(index: int, label: str) -> str:
+    """``03-style-content-1e+05.png``: the index keeps the sweep's order, the label stays readable
+    (numbers keep their '+', '.' and '=': a slug would turn 1e+01 into 1e-01)."""
+    safe = re.sub(r"[^A-Za-z0-9.+=_-]+", "-", label).strip("-.")[:60]
+    return f"{index:02d}-{safe}.png"
+
+
+def check_out_dir(out_dir: Path, force: bool) -> None:
+    """Refuse to overwrite an earlier experiment's folder unless ``force`` (as ``paint`` refuses a file)."""
+    out_dir = Path(out_dir)
+    if (out_dir / "experiment.json").exists() and not force:
+        raise UsageError(f"{out_dir} already holds an experiment", hint="choose another --out, or pass --force to overwrite it")
 
 
 def run_sweep(
@@ -193,24 +218,60 @@ def run_sweep(
     on_point: Callable[[int, SweepPoint], None] | None = None,
     callback: Callable[[Step], None] | None = None,
     extra: dict | None = None,
+    force: bool = False,
     executor=None,
 ) -> ExperimentReport:
-    """Paint ``content`` once per point (same seed, same works), then write ``grid.png`` and ``experiment.json``.
+    """Paint ``content`` once per point (same seed, same works), then write ``grid.png`` and ``experiment.json``."""
+    return run_grid(kind, content, [points], out_dir=out_dir, request=request, seed=seed, options=options, settings=settings,
+                    on_point=on_point, callback=callback, extra=extra, force=force, executor=executor)
+
+
+def grid_points(axes: Sequence[Sequence[SweepPoint]]) -> list[list[SweepPoint]]:
+    """One axis: a row of its points. Two: rows of the first axis × columns of the second, overrides merged."""
+    if not 1 <= len(axes) <= 2:
+        raise UsageError(f"a sweep takes one or two --vary, not {len(axes)}", hint="e.g. --vary style-layers=... --vary ratio=1e1,1e3")
+    if len(axes) == 1:
+        return [list(axes[0])]
+    return [[SweepPoint(f"{r.label} · {c.label}", {**r.overrides, **c.overrides}) for c in axes[1]] for r in axes[0]]
+
+
+def run_grid(
+    kind: str,
+    content: Path,
+    axes: Sequence[Sequence[SweepPoint]],
+    *,
+    out_dir: Path,
+    request: StyleRequest | None,
+    seed: int = 0,
+    options: PaintOptions | None = None,
+    settings: Settings | None = None,
+    on_point: Callable[[int, SweepPoint], None] | None = None,
+    callback: Callable[[Step], None] | None = None,
+    extra: dict | None = None,
+    force: bool = False,
+    executor=None,
+) -> ExperimentReport:
+    """Paint ``content`` at every point of one axis (a row) or two (a grid), same seed and works; write the grid.
 
     With a started non-local ``executor`` (``--executor ray``) the points are
     painted in parallel on its actors and written here.
     """
     settings = settings or Settings.from_env()
-    out_dir = Path(out_dir)
-    base = options or PaintOptions()
+    out_dir, base = Path(out_dir), options or PaintOptions()
+    rows = grid_points(axes)
+    points = [p for row in rows for p in row]
+    for point in points:  # every point's options are checked before the first is painted
+        base.with_overrides(**{k: v for k, v in point.overrides.items() if k != "blend"})
+    check_out_dir(out_dir, force)
+    remote = executor is not None and executor.name != "local"
     images, records = [], []
     for index, point in enumerate(points):
         if on_point is not None:
             on_point(index, point)
         opts = base.with_overrides(**{k: v for k, v in point.overrides.items() if k != "blend"})
-        output = out_dir / f"{index:02d}-{_slug(point.label)}.png"
         point_request = StyleRequest("blend", point.overrides["blend"]) if "blend" in point.overrides else request
-        if executor is not None and executor.name != "local":
+        output = out_dir / point_file(index, point.label)
+        if remote:
             images.append(prepare(content, request=point_request, options=opts, settings=settings, seed=seed,
                                   output=output, force=True, offline=True))
             continue
@@ -218,10 +279,13 @@ def run_sweep(
                        output=output, force=True, callback=callback, offline=True)
         images.append(result.image)
         records.append(_point_record(point, result))
-    if executor is not None and executor.name != "local":  # images holds the prepared points: paint them remotely
+    if remote:  # images holds the prepared points: paint them on the executor's actors
         results = paint_prepared(executor, images, settings)
         images, records = [r.image for r in results], [_point_record(p, r) for p, r in zip(points, results)]
-    return _write(kind, content, points, images, records, out_dir, seed, base, extra)
+    width = len(rows[0])
+    image_rows = [images[i:i + width] for i in range(0, len(images), width)]
+    label_rows = [[p.label for p in row] for row in rows]
+    return _write(kind, content, points, image_rows, label_rows, records, out_dir, seed, base, extra)
 
 
 def _point_record(point: SweepPoint, result) -> dict:
@@ -230,10 +294,10 @@ def _point_record(point: SweepPoint, result) -> dict:
             "run_id": result.provenance.get("run_id"), "works": result.provenance["works"], "final_loss": loss}
 
 
-def _write(kind, content, points, images, records, out_dir, seed, base, extra) -> ExperimentReport:
+def _write(kind, content, points, image_rows, label_rows, records, out_dir, seed, base, extra) -> ExperimentReport:
     title = f"{kind} sweep · {Path(content).name} · seed {seed}"
     grid = out_dir / "grid.png"
-    save_image(render_grid([images], [[p.label for p in points]], title=title, cell=max(images[0].size)), grid)
+    save_image(render_grid(image_rows, label_rows, title=title, cell=max(image_rows[0][0].size)), grid)
     record = {"kind": kind, "content": str(Path(content).resolve()), "seed": seed, "options": base.as_dict(),
               "points": records, "grid": str(grid), "created_at": catalog.now(), **(extra or {})}
     path = out_dir / "experiment.json"
@@ -251,34 +315,46 @@ def run_snapshots(
     options: PaintOptions | None = None,
     settings: Settings | None = None,
     callback: Callable[[Step], None] | None = None,
+    force: bool = False,
     executor=None,
 ) -> ExperimentReport:
     """One optimisation, its iterate kept at each iteration in ``at`` (Mu & Francl 2015, Fig. 6).
 
-    Early stopping is off so that every snapshot is reached. Snapshots show the
-    raw iterate clamped to [0, 1] (in ``luminance`` colour mode, before the
-    photo's colours are put back; the last cell is the finished painting).
+    Early stopping is off so that every snapshot is reached. Each snapshot is
+    mapped back to the photo's colours as the finished painting is (the
+    optimiser works in the work's palette), so the cells compare.
     """
     if executor is not None and executor.name != "local":
         raise UsageError("experiment iterations keeps every iterate in this process, so it runs with --executor local only",
                          hint="drop --executor ray: one painting gains nothing from a cluster")
     at = check_snapshots(at)
     opts = (options or PaintOptions()).with_overrides(iterations=at[-1], tolerance=0.0)
+    settings, out_dir = settings or Settings.from_env(), Path(out_dir)
+    check_out_dir(out_dir, force)
+    job = prepare(content, request=request, options=opts, settings=settings, seed=seed,
+                  output=out_dir / f"iter-{at[-1]:04d}-final.png", force=True, offline=True)
+    finish = _output_map(job, settings)
     kept: dict[int, Image.Image] = {}
 
     def on_step(step: Step) -> None:
-        if step.iteration in at:
-            kept[step.iteration] = tensor_to_image(step.image)
+        if step.iteration in at:  # back to the photo's colours, as the finished painting and paint --save-every are
+            kept[step.iteration] = tensor_to_image(finish(step.image))
         if callback is not None:
             callback(step)
 
-    out_dir = Path(out_dir)
-    result = paint(content, request=request, options=opts, settings=settings or Settings.from_env(), seed=seed,
-                   output=out_dir / f"iter-{at[-1]:04d}-final.png", force=True, callback=on_step, offline=True)
+    result = run_jobs([job], settings, callbacks=[on_step])[0]
     points = [SweepPoint(f"iteration {i}", {"iteration": i}) for i in at]
     images = [kept[i] for i in at[:-1]] + [result.image]
     for point, image in zip(points[:-1], images):
         save_image(image, out_dir / f"iter-{point.overrides['iteration']:04d}.png")
     records = [{"label": p.label, "overrides": p.overrides, "output": str(out_dir / f"iter-{p.overrides['iteration']:04d}.png")}
                for p in points[:-1]] + [_point_record(points[-1], result)]
-    return _write("iterations", content, points, images, records, out_dir, seed, opts, None)
+    return _write("iterations", content, points, [images], [[p.label for p in points]], records, out_dir, seed, opts, None)
+
+
+def _output_map(job, settings: Settings):
+    """The map from an iterate to the output's colours (the pipeline's own, from the same photo and works)."""
+    content = image_to_tensor(job.content_image, job.opts.size).to(job.device)
+    _, finish = colour_maps(job, content, CachedTargets(settings, job.device))
+    height, width = content.shape[2:]
+    return lambda x: finish(upsample(x, height, width))

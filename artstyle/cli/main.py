@@ -178,12 +178,14 @@ def _register_subapps() -> None:
     from artstyle.cli.corpus import app as corpus_app
     from artstyle.cli.experiment import app as experiment_app
     from artstyle.cli.paint import paint_command
+    from artstyle.cli.video import video_command
 
     app.command("paint")(paint_command)
     app.add_typer(corpus_app, name="corpus")
     app.add_typer(cache_app, name="cache")
     app.command("batch")(batch_command)
     app.add_typer(experiment_app, name="experiment")
+    app.command("video")(video_command)
 
 
 _register_subapps()

@@ -19,7 +19,7 @@ import typer
 
 from artstyle.core.color import ColorMode
 from artstyle.core.features import Pooling
-from artstyle.core.optimize import Init, OptimizerChoice
+from artstyle.core.optimize import Init, LRDecay, OptimizerChoice
 from artstyle.paint import PaintOptions
 from artstyle.core.speed import Precision, check_scales
 
@@ -45,7 +45,10 @@ FLAGS: dict[str, tuple[object, object]] = {
     "init": (Annotated[Init, _option("Start from the photo, noise, or a mix.")], DEFAULTS["init"]),
     "tolerance": (Annotated[float, _option("Stop early when the loss improves less than this (relative); 0 never stops.")], DEFAULTS["tolerance"]),
     "bounded": (Annotated[bool, _option("Keep every iterate's pixels in [0, 1] (projected steps); --unbounded clamps once at the end, as neural-style does.", OPTIMISATION, "--bounded/--unbounded")], DEFAULTS["bounded"]),
-    "learning_rate": (Annotated[float, _option("Adam's step size (pixels in [0, 1]); L-BFGS takes unit steps.")], DEFAULTS["learning_rate"]),
+    "learning_rate": (Annotated[float, _option("Adam's and RMSprop's step size (pixels in [0, 1]); L-BFGS takes unit steps.")], DEFAULTS["learning_rate"]),
+    "lr_decay": (Annotated[LRDecay, _option("Adam/RMSprop learning-rate schedule: exponential (smooth) or step.")], DEFAULTS["lr_decay"]),
+    "lr_decay_rate": (Annotated[float, _option("Factor the learning rate is multiplied by every --lr-decay-every iterations.")], DEFAULTS["lr_decay_rate"]),
+    "lr_decay_every": (Annotated[int, _option("Iterations per decay period.")], DEFAULTS["lr_decay_every"]),
     "style_scale": (Annotated[float, _option("Style images are resized to size x this.")], DEFAULTS["style_scale"]),
     "content_weight": (Annotated[float, _option("Weight of the content loss.")], DEFAULTS["content_weight"]),
     "style_weight": (Annotated[float, _option("Weight of the style loss.")], DEFAULTS["style_weight"]),

@@ -258,3 +258,29 @@ def build_objective(
         "tv": Scale(ImageApply(TVLoss()), tv_weight),
     }
     return Objective(net, terms)
+
+
+class TemporalLoss(nn.Module):
+    """Σ c·(x − w)² / (3·Σ c): keep a video frame close to the previous painted frame ``w`` warped
+    into it, over the pixels ``c`` the optical flow trusts (Ruder, Dosovitskiy & Brox 2016).
+
+    ``target`` [1,3,H,W] is the warped previous frame and ``mask`` [1,1,H,W] is 1 where the
+    forward-backward flow check passed, 0 at occlusions and motion the flow got wrong. A mean over
+    the trusted pixels (not a sum, as Ruder et al. write it) keeps one weight right at any size.
+    """
+
+    def __init__(self, target: Tensor, mask: Tensor) -> None:
+        super().__init__()
+        self.register_buffer("target", target.detach())
+        self.register_buffer("mask", mask.detach())
+        self.count = float(mask.sum()) * target.shape[1] + EPS
+
+    def forward(self, image: Tensor) -> Tensor:
+        return ((image - self.target).pow(2) * self.mask).flatten(1).sum(1) / self.count  # [B]
+
+
+def with_temporal(objective: Objective, loss: TemporalLoss, weight: float) -> Objective:
+    """A one-image objective plus ``weight`` × the temporal term, reported as the ``temporal`` part."""
+    terms = dict(objective.terms[0].items())
+    terms["temporal"] = Scale(ImageApply(loss), weight)
+    return Objective(objective.net, terms)

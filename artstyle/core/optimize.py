@@ -48,6 +48,15 @@ from artstyle.core.lbfgs import BatchLBFGS
 class OptimizerChoice(str, Enum):
     lbfgs = "lbfgs"
     adam = "adam"
+    rmsprop = "rmsprop"  # Reddy & Peshin (2018) compare it with Adam
+
+
+class LRDecay(str, Enum):
+    """How Adam's and RMSprop's learning rate falls over a run (Siegel 2016 found decay helped Adam)."""
+
+    none = "none"
+    exponential = "exponential"  # lr · rate^(i / every): smoothly, by `rate` every `every` iterations
+    step = "step"  # lr · rate^floor(i / every): in steps of `rate` every `every` iterations
 
 
 class Init(str, Enum):
@@ -76,15 +85,39 @@ class OptimizeConfig:
     bounded: bool = True  # keep every iterate in [0, 1] (projected L-BFGS steps); False: clamp once at the end
     reuse_heap: bool = True  # CPU buffers reused between steps, not unmapped (artstyle.core.heap)
     noise_ratio: float = 0.3  # share of noise in the `mix` start
+    lr_decay: LRDecay = LRDecay.none  # Adam and RMSprop only
+    lr_decay_rate: float = 0.5  # the factor applied every `lr_decay_every` iterations
+    lr_decay_every: int = 100
 
     def __post_init__(self) -> None:
         check_iterations(self.iterations)
+        check_decay(OptimizerChoice(self.optimizer), LRDecay(self.lr_decay), self.lr_decay_rate, self.lr_decay_every)
         if not (self.tolerance >= 0 and math.isfinite(self.tolerance)):
             raise UsageError(f"--tolerance must be a non-negative number, not {self.tolerance}", hint="use e.g. --tolerance 1e-3, or 0 to never stop early")
         if not 0 <= self.noise_ratio <= 1:
             raise UsageError(f"noise ratio must be between 0 and 1, not {self.noise_ratio}", hint="use e.g. 0.3")
         if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
             raise UsageError(f"learning rate must be positive, not {self.learning_rate}", hint="use e.g. 0.02")
+
+
+def check_decay(optimizer: OptimizerChoice, decay: LRDecay, rate: float, every: int) -> None:
+    if not (0 < rate <= 1):
+        raise UsageError(f"--lr-decay-rate must be in (0, 1], not {rate}", hint="use e.g. --lr-decay-rate 0.5")
+    if every < 1:
+        raise UsageError(f"--lr-decay-every must be 1 or more, not {every}", hint="use e.g. --lr-decay-every 100")
+    if decay is not LRDecay.none and optimizer is OptimizerChoice.lbfgs:
+        raise UsageError("--lr-decay applies to --optimizer adam or rmsprop; L-BFGS takes unit steps", hint="add --optimizer adam, or drop --lr-decay")
+
+
+def learning_rate_at(config: "OptimizeConfig", iteration: int) -> float:
+    """The learning rate of 1-based ``iteration`` under the config's schedule."""
+    periods = (iteration - 1) / config.lr_decay_every
+    decay = LRDecay(config.lr_decay)
+    if decay is LRDecay.exponential:
+        return config.learning_rate * config.lr_decay_rate ** periods
+    if decay is LRDecay.step:
+        return config.learning_rate * config.lr_decay_rate ** math.floor(periods)
+    return config.learning_rate
 
 
 def check_iterations(iterations: int) -> int:
@@ -128,18 +161,26 @@ def initial_image(content: Tensor, init: Init, noise_ratio: float, seed: int) ->
     return (1 - noise_ratio) * content + noise_ratio * noise
 
 
-class _Adam:
-    """torch's Adam (elementwise, so exact per image) with the ``step(grad, active)`` of BatchLBFGS."""
+class _Elementwise:
+    """torch's Adam or RMSprop (elementwise, so exact per image) with the ``step(grad, active)`` of BatchLBFGS.
 
-    def __init__(self, image: Tensor, lr: float, bounded: bool = True) -> None:
-        self.image = image
-        self.bounded = bounded
-        self.adam = torch.optim.Adam([image], lr=lr)
+    The learning rate follows the config's schedule (:func:`learning_rate_at`).
+    """
+
+    def __init__(self, image: Tensor, config: "OptimizeConfig") -> None:
+        self.image, self.config = image, config
+        self.bounded = config.bounded
+        kind = torch.optim.RMSprop if config.optimizer is OptimizerChoice.rmsprop else torch.optim.Adam
+        self.optimizer = kind([image], lr=config.learning_rate)
+        self.iteration = 0
 
     def step(self, grad: Tensor, active: Tensor) -> None:
         before = None if bool(active.all()) else self.image.detach().clone()
+        self.iteration += 1
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate_at(self.config, self.iteration)
         self.image.grad = grad
-        self.adam.step()
+        self.optimizer.step()
         with torch.no_grad():
             if self.bounded:
                 self.image.clamp_(0, 1)
@@ -148,8 +189,8 @@ class _Adam:
 
 
 def _make_optimizer(config: OptimizeConfig, image: Tensor):
-    if config.optimizer is OptimizerChoice.adam:
-        return _Adam(image, config.learning_rate, config.bounded)
+    if config.optimizer in (OptimizerChoice.adam, OptimizerChoice.rmsprop):
+        return _Elementwise(image, config)
     bounds = (0.0, 1.0) if config.bounded else None
     return BatchLBFGS(image, history_size=min(100, config.iterations), lr=1.0, bounds=bounds)  # torch's default history, no more than can fill
 

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from artstyle.core.color import ColorMode
 from artstyle.core.features import DEFAULT_CONTENT_LAYERS, DEFAULT_STYLE_LAYERS, Pooling, check_layers
-from artstyle.core.optimize import Init, OptimizeConfig, OptimizerChoice
+from artstyle.core.optimize import Init, LRDecay, OptimizeConfig, OptimizerChoice
 from artstyle.core.speed import Precision, check_scales
 from artstyle import shares
 from artstyle.errors import UsageError
@@ -39,6 +39,9 @@ class PaintOptions:
     init: Init = OptimizeConfig.init
     tolerance: float = OptimizeConfig.tolerance
     learning_rate: float = OptimizeConfig.learning_rate
+    lr_decay: LRDecay = OptimizeConfig.lr_decay  # Adam and RMSprop: exponential or step schedule
+    lr_decay_rate: float = OptimizeConfig.lr_decay_rate
+    lr_decay_every: int = OptimizeConfig.lr_decay_every
     bounded: bool = OptimizeConfig.bounded  # iterates stay in [0, 1]: the loss optimised is the output's
     save_every: int = 0  # write every N-th iterate beside the output (0: never)
     # speed paths (artstyle.core.speed; measured by scripts/bench.py)
@@ -53,7 +56,7 @@ class PaintOptions:
     def __post_init__(self) -> None:
         coerce = object.__setattr__
         for name, kind in (("pooling", Pooling), ("color", ColorMode), ("optimizer", OptimizerChoice), ("init", Init),
-                           ("precision", Precision)):
+                           ("precision", Precision), ("lr_decay", LRDecay)):
             coerce(self, name, _choice(kind, getattr(self, name), name))
         coerce(self, "content_layers", check_layers(tuple(self.content_layers)))
         coerce(self, "style_layers", check_layers(tuple(self.style_layers)))
@@ -79,7 +82,8 @@ class PaintOptions:
         return OptimizeConfig(
             optimizer=self.optimizer, iterations=self.iterations, init=self.init,
             tolerance=self.tolerance, learning_rate=self.learning_rate, bounded=self.bounded,
-            reuse_heap=self.reuse_heap,
+            reuse_heap=self.reuse_heap, lr_decay=self.lr_decay, lr_decay_rate=self.lr_decay_rate,
+            lr_decay_every=self.lr_decay_every,
         )
 
     def target_config(self, weights_identity: str) -> TargetConfig:
@@ -90,7 +94,7 @@ class PaintOptions:
 
     def as_dict(self) -> dict:
         data = asdict(self)
-        for name in ("pooling", "color", "optimizer", "init", "precision"):
+        for name in ("pooling", "color", "optimizer", "init", "precision", "lr_decay"):
             data[name] = getattr(self, name).value
         data["scales"] = list(self.scales)
         return data
