@@ -205,27 +205,6 @@ def check_out_dir(out_dir: Path, force: bool) -> None:
         raise UsageError(f"{out_dir} already holds an experiment", hint="choose another --out, or pass --force to overwrite it")
 
 
-def run_sweep(
-    kind: str,
-    content: Path,
-    points: Sequence[SweepPoint],
-    *,
-    out_dir: Path,
-    request: StyleRequest | None,
-    seed: int = 0,
-    options: PaintOptions | None = None,
-    settings: Settings | None = None,
-    on_point: Callable[[int, SweepPoint], None] | None = None,
-    callback: Callable[[Step], None] | None = None,
-    extra: dict | None = None,
-    force: bool = False,
-    executor=None,
-) -> ExperimentReport:
-    """Paint ``content`` once per point (same seed, same works), then write ``grid.png`` and ``experiment.json``."""
-    return run_grid(kind, content, [points], out_dir=out_dir, request=request, seed=seed, options=options, settings=settings,
-                    on_point=on_point, callback=callback, extra=extra, force=force, executor=executor)
-
-
 def grid_points(axes: Sequence[Sequence[SweepPoint]]) -> list[list[SweepPoint]]:
     """One axis: a row of its points. Two: rows of the first axis × columns of the second, overrides merged."""
     if not 1 <= len(axes) <= 2:

@@ -18,9 +18,8 @@ from rich.text import Text
 from artstyle.paint import PaintOptions, default_fetch, paint
 from artstyle.corpus.sampler import StylePick, parse_works
 from artstyle.cli.common import note, print_json, progress, settings_of, stdout, warn
-from artstyle.cli.paint_flags import OUTPUT, with_paint_flags
+from artstyle.cli.paint_flags import OUTPUT, STYLE, Blend, Offline, StyleImages, StyleWeights, Work, with_paint_flags
 
-_STYLE = "Style works"
 
 
 class _SpeedColumn(ProgressColumn):
@@ -92,16 +91,16 @@ def _interrupted_hint(ctx: typer.Context, seed: int) -> None:
 def paint_command(
     ctx: typer.Context,
     photo: Annotated[Path, typer.Argument(help="The photo to paint.", show_default=False)],
-    like: Annotated[Optional[list[str]], typer.Option("--like", help="Artist to paint like (repeatable).", rich_help_panel=_STYLE)] = None,
-    works: Annotated[str, typer.Option(help="Random works drawn per artist (Mu & Francl: one), or 'all': the mean Gram of every matching work.", rich_help_panel=_STYLE)] = "1",
-    style: Annotated[Optional[str], typer.Option("--style", help="Only works of this style.", rich_help_panel=_STYLE)] = None,
-    genre: Annotated[Optional[str], typer.Option(help="Only works of this genre.", rich_help_panel=_STYLE)] = None,
-    years: Annotated[Optional[str], typer.Option(help="Only works from these years, e.g. 1901-1904.", rich_help_panel=_STYLE)] = None,
-    blend: Annotated[Optional[str], typer.Option(help='Weighted artists or work ids, e.g. "pablo-picasso=0.7,vincent-van-gogh=0.3".', rich_help_panel=_STYLE)] = None,
-    work: Annotated[Optional[str], typer.Option("--work", help="One catalogued work id (see `artstyle corpus works`).", rich_help_panel=_STYLE)] = None,
-    style_image: Annotated[Optional[list[Path]], typer.Option("--style-image", help="An explicit style image (repeatable).", rich_help_panel=_STYLE)] = None,
-    style_weights: Annotated[Optional[str], typer.Option(help="Weights for the --style-image files, e.g. 3,7.", rich_help_panel=_STYLE)] = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Never fetch a missing artist from WikiArt.", rich_help_panel=_STYLE)] = False,
+    like: Annotated[Optional[list[str]], typer.Option("--like", help="Artist to paint like (repeatable).", rich_help_panel=STYLE)] = None,
+    works: Annotated[str, typer.Option(help="Random works drawn per artist (Mu & Francl: one), or 'all': the mean Gram of every matching work.", rich_help_panel=STYLE)] = "1",
+    style: Annotated[Optional[str], typer.Option("--style", help="Only works of this style.", rich_help_panel=STYLE)] = None,
+    genre: Annotated[Optional[str], typer.Option(help="Only works of this genre.", rich_help_panel=STYLE)] = None,
+    years: Annotated[Optional[str], typer.Option(help="Only works from these years, e.g. 1901-1904.", rich_help_panel=STYLE)] = None,
+    blend: Blend = None,
+    work: Work = None,
+    style_image: StyleImages = None,
+    style_weights: StyleWeights = None,
+    offline: Offline = False,
     seed: Annotated[Optional[int], typer.Option(help="Seed for the works drawn and the noise: same seed, same pixels.", show_default="random")] = None,
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Output image (.png, .jpg or .webp).", show_default="PHOTO.ARTIST.png beside the photo", rich_help_panel=OUTPUT)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output.", rich_help_panel=OUTPUT)] = False,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+from pathlib import Path
 from typing import Annotated, Callable, Optional
 
 import typer
@@ -27,6 +28,15 @@ DEFAULTS = {f.name: f.default for f in dataclasses.fields(PaintOptions)}
 OPTIMISATION = "Optimisation"
 SPEED = "Speed"
 OUTPUT = "Output"
+
+STYLE = "Style works"  # the help panel of the flags that choose the style works
+
+# The style-source flags that paint and video share, declared once.
+Blend = Annotated[Optional[str], typer.Option(help='Weighted artists or work ids, e.g. "pablo-picasso=0.7,vincent-van-gogh=0.3".', rich_help_panel=STYLE)]
+Work = Annotated[Optional[str], typer.Option("--work", help="One catalogued work id (see `artstyle corpus works`).", rich_help_panel=STYLE)]
+StyleImages = Annotated[Optional[list[Path]], typer.Option("--style-image", help="An explicit style image (repeatable).", rich_help_panel=STYLE)]
+StyleWeights = Annotated[Optional[str], typer.Option(help="Weights for the --style-image files, e.g. 3,7.", rich_help_panel=STYLE)]
+Offline = Annotated[bool, typer.Option("--offline", help="Never fetch a missing artist from WikiArt.", rich_help_panel=STYLE)]
 
 
 def _option(help: str, panel: str = OPTIMISATION, *names: str, **extra) -> typer.models.OptionInfo:

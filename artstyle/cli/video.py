@@ -14,12 +14,11 @@ from typing import Annotated, Optional
 import typer
 
 from artstyle.cli.common import note, progress, settings_of, stdout
-from artstyle.cli.paint_flags import OUTPUT, with_paint_flags
+from artstyle.cli.paint_flags import OUTPUT, STYLE, Blend, Offline, StyleImages, StyleWeights, Work, with_paint_flags
 from artstyle.corpus.sampler import parse_works
 from artstyle.paint import PaintOptions, default_fetch
 from artstyle.video import FlowMethod, Temporal, VideoOptions, paint_video
 
-_STYLE = "Style works"
 _VIDEO = "Video"
 _DEFAULTS = VideoOptions()
 
@@ -54,13 +53,13 @@ class _Bars:
 def video_command(
     ctx: typer.Context,
     clip: Annotated[Path, typer.Argument(help="The video clip to paint.", show_default=False)],
-    like: Annotated[Optional[list[str]], typer.Option("--like", help="Artist to paint like: one work drawn with --seed for the whole clip.", rich_help_panel=_STYLE)] = None,
-    works: Annotated[str, typer.Option(help="Works drawn per artist, or 'all'.", rich_help_panel=_STYLE)] = "1",
-    blend: Annotated[Optional[str], typer.Option(help='Weighted artists or work ids, e.g. "pablo-picasso=0.7,vincent-van-gogh=0.3".', rich_help_panel=_STYLE)] = None,
-    work: Annotated[Optional[str], typer.Option("--work", help="A catalogued work id.", rich_help_panel=_STYLE)] = None,
-    style_image: Annotated[Optional[list[Path]], typer.Option("--style-image", help="An explicit style image (repeatable).", rich_help_panel=_STYLE)] = None,
-    style_weights: Annotated[Optional[str], typer.Option(help="Weights for the --style-image files, e.g. 3,7.", rich_help_panel=_STYLE)] = None,
-    offline: Annotated[bool, typer.Option("--offline", help="Never fetch a missing artist from WikiArt.", rich_help_panel=_STYLE)] = False,
+    like: Annotated[Optional[list[str]], typer.Option("--like", help="Artist to paint like: one work drawn with --seed for the whole clip.", rich_help_panel=STYLE)] = None,
+    works: Annotated[str, typer.Option(help="Works drawn per artist, or 'all'.", rich_help_panel=STYLE)] = "1",
+    blend: Blend = None,
+    work: Work = None,
+    style_image: StyleImages = None,
+    style_weights: StyleWeights = None,
+    offline: Offline = False,
     temporal: Annotated[Temporal, typer.Option(help="independent: each frame alone; previous: start from the last painted frame (Siegel 2016); flow: start from it warped along the optical flow, with a temporal loss (Ruder et al. 2016).", rich_help_panel=_VIDEO)] = _DEFAULTS.temporal,
     temporal_weight: Annotated[float, typer.Option(help="Weight of the temporal loss (flow).", rich_help_panel=_VIDEO)] = _DEFAULTS.temporal_weight,
     frame_iterations: Annotated[Optional[int], typer.Option(help="Iterations at most for frames started from the previous one (the first takes --iterations).", show_default="half of --iterations", rich_help_panel=_VIDEO)] = None,

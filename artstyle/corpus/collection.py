@@ -95,9 +95,18 @@ def save_result(db: sqlite_utils.Database, work_id: str, result: dict) -> None:
 # ---------------------------------------------------------------- add (WikiArt)
 
 @dataclass
-class AddReport:
+class ArtistReport:
+    """What a command did to one artist's works; the collecting steps each add their own counts."""
+
     slug: str
     name: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class AddReport(ArtistReport):
     route: str
     listed: int
     new: int
@@ -111,9 +120,6 @@ class AddReport:
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)  # "<work id>: reason" per failed download
     rejected: list[str] = field(default_factory=list)  # listed items dropped for unsafe values, with reasons
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def _lenient_slug(db: sqlite_utils.Database | None, name: str) -> tuple[str, bool]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from artstyle import names
 from artstyle.corpus import catalog
 from artstyle.corpus import store
-from artstyle.corpus.collection import Progress, no_progress, save_artist, save_listed, save_result
+from artstyle.corpus.collection import ArtistReport, Progress, no_progress, save_artist, save_listed, save_result
 from artstyle.corpus.wikiart.records import work_record
 from artstyle.errors import InputError, UsageError, clip
 from artstyle.files import IMAGE_SUFFIXES
@@ -24,17 +24,12 @@ from artstyle.settings import Settings
 
 
 @dataclass
-class ImportReport:
-    slug: str
-    name: str
+class ImportReport(ArtistReport):
     found: int
     imported: int = 0
     already: int = 0
     duplicates: int = 0
     skipped: list[str] = field(default_factory=list)  # "path: reason"
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def _title_and_year(stem: str) -> tuple[str, str | None]:

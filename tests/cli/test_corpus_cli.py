@@ -248,6 +248,15 @@ def _downloaded_ids(home: Path) -> set[str]:
         return set()
 
 
+def _signal_after(process, home, downloads: int, sig: int):
+    """Send ``sig`` to a running ``corpus add`` once ``downloads`` images are in ``home`` (or a minute passed)."""
+    deadline = time.monotonic() + 60
+    while len(_downloaded_ids(home)) < downloads and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(sig)
+    return process
+
+
 @pytest.mark.slow
 def test_kill_mid_download_then_resume_equals_uninterrupted(tmp_path):
     args = ["corpus", "add", SLUG, "--workers", "2", *FAST_CLI]
@@ -255,11 +264,7 @@ def test_kill_mid_download_then_resume_equals_uninterrupted(tmp_path):
         reference = tmp_path / "reference"
         assert run_cli(reference, server.url, *args).wait(120) == 0
         home = tmp_path / "killed"
-        process = run_cli(home, server.url, *args)
-        deadline = time.monotonic() + 60
-        while len(_downloaded_ids(home)) < 10 and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
+        process = _signal_after(run_cli(home, server.url, *args), home, 10, signal.SIGKILL)
         process.wait(10)
         done_before = _downloaded_ids(home)
         assert 10 <= len(done_before) < 35, "the kill must land mid-download"
@@ -277,13 +282,9 @@ def test_kill_mid_download_then_resume_equals_uninterrupted(tmp_path):
 @pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_rerun_finishes(tmp_path):
     args = ["corpus", "add", SLUG, "--workers", "2", *FAST_CLI]
-    with ReplayServer([make_artist(30)], image_delay=0.05) as server:
+    with ReplayServer([make_artist(30)], image_delay=0.1) as server:  # slow enough that the interrupt lands mid-scrape
         home = tmp_path / "home"
-        process = run_cli(home, server.url, *args)
-        deadline = time.monotonic() + 60
-        while len(_downloaded_ids(home)) < 5 and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGINT)
+        process = _signal_after(run_cli(home, server.url, *args), home, 5, signal.SIGINT)
         _, err = process.communicate(timeout=60)
         assert process.returncode == 130, err
         assert "error: interrupted" in err

@@ -8,7 +8,7 @@ listed only by this route get the stable id ``wikiart-<contentId>``.
 from __future__ import annotations
 
 from artstyle.corpus.wikiart.identifiers import Rejected, content_id, describe
-from artstyle.corpus.wikiart.records import clean_text, rejected_item, split_list, work_record
+from artstyle.corpus.wikiart.records import build_records, clean_text, split_list, work_record
 
 
 def paintings_path() -> str:
@@ -29,16 +29,8 @@ def app_work_id(number) -> str:
 
 def parse_app_paintings(data, slug: str, root: str, rejected: list[str] | None = None) -> list[dict]:
     """Work records of the ``PaintingsByArtist`` array; unsafe items go to ``rejected`` with their reason."""
-    records = []
-    for painting in data if isinstance(data, list) else []:
-        if not isinstance(painting, dict) or painting.get("contentId") is None:
-            continue
-        try:
-            records.append(_record(painting, slug, root))
-        except Rejected as exc:
-            if rejected is not None:
-                rejected.append(rejected_item(painting, exc))
-    return records
+    paintings = [p for p in (data if isinstance(data, list) else []) if isinstance(p, dict) and p.get("contentId") is not None]
+    return build_records(paintings, lambda painting: _record(painting, slug, root), rejected)
 
 
 def _record(painting: dict, slug: str, root: str) -> dict:

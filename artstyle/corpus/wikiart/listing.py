@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from artstyle.corpus.wikiart.identifiers import Rejected, describe
-from artstyle.corpus.wikiart.records import rejected_item, work_record
+from artstyle.corpus.wikiart.records import build_records, work_record
 
 LISTING_PARAMS = {"json": "2", "layout": "new", "resultType": "masonry"}
 _HEX_ID = re.compile(r"[0-9a-f]{24}")
@@ -26,16 +26,13 @@ def parse_listing_page(data: dict, slug: str, root: str, rejected: list[str] | N
     Items with an unsafe id or image URL are left out, their reasons appended to ``rejected``.
     """
     paintings = (data or {}).get("Paintings") if isinstance(data, dict) else None
-    records = []
-    for painting in paintings if isinstance(paintings, list) else []:
-        try:
-            if not isinstance(painting, dict) or not _HEX_ID.fullmatch(str(painting.get("id", ""))):
-                raise Rejected(f"id {describe(painting.get('id') if isinstance(painting, dict) else painting)} is not a WikiArt id")
-            records.append(_record(painting, slug, root))
-        except Rejected as exc:
-            if rejected is not None:
-                rejected.append(rejected_item(painting, exc))
-    return records
+    return build_records(paintings if isinstance(paintings, list) else [], lambda painting: _checked(painting, slug, root), rejected)
+
+
+def _checked(painting, slug: str, root: str) -> dict:
+    if not isinstance(painting, dict) or not _HEX_ID.fullmatch(str(painting.get("id", ""))):
+        raise Rejected(f"id {describe(painting.get('id') if isinstance(painting, dict) else painting)} is not a WikiArt id")
+    return _record(painting, slug, root)
 
 
 def _record(painting: dict, slug: str, root: str) -> dict:

@@ -25,6 +25,19 @@ def rejected_item(item, exc: Exception) -> str:
     return f"{describe(title) if title else 'an item'} skipped: {exc}"
 
 
+def build_records(items, build, rejected: list[str] | None) -> list[dict]:
+    """``build(item)`` for every item; an item whose values cannot be trusted (``Rejected``) is left out,
+    its reason added to ``rejected``: one bad work fails alone and the rest go on."""
+    records = []
+    for item in items:
+        try:
+            records.append(build(item))
+        except Rejected as exc:
+            if rejected is not None:
+                rejected.append(rejected_item(item, exc))
+    return records
+
+
 def clean_text(value) -> str | None:
     """Decode HTML entities (``&#39;``, ``&amp;``, ``&nbsp;``) and squeeze whitespace."""
     if value is None:
