@@ -29,16 +29,16 @@ def test_two_processes_share_the_default_throttle(tmp_path):
     artist = make_artist(40, real=False)
     with ReplayServer([artist]) as server:
         server.add_fault(lambda p, q: "/images/" in p, status=503, times=6)  # retries count too
-        args = ["corpus", "add", SLUG, "--details", "--limit", "12", "--backoff", "0.01"]
+        args = ["corpus", "add", SLUG, "--details", "--limit", "24", "--backoff", "0.01"]
         processes = [run_cli(tmp_path / "home", server.url, *args) for _ in range(2)]
         results = [(p.wait(300), p.stderr.read()) for p in processes]
         log = list(server.log)
     assert [code for code, _ in results] == [0, 0], results
     images = [t for t, path in log if "/images/" in path or "FRAME" in path]
     pages = [t for t, path in log if not ("/images/" in path or "FRAME" in path)]
-    # enough traffic to matter: every page, and the 12 images plus 6 retries at least (the second process
-    # may find some of the first one's images already downloaded)
-    assert len(pages) > 20 and len(images) >= 18
+    # more traffic than one window allows, or the window check below could not fail (the second process
+    # may find some of the first one's pages and images already fetched: 24 works and 6 retries at least)
+    assert len(pages) > 10 and len(images) > 20
     worst_pages, worst_images = _max_in_window(pages, 2.5), _max_in_window(images, 1.0)
     print(f"max pages per 2.5 s: {worst_pages}; max images per 1 s: {worst_images}")
     assert worst_pages <= 10 and worst_images <= 20
