@@ -34,6 +34,8 @@ from artstyle.core.features import DEFAULT_STYLE_LAYERS, check_layers
 from artstyle.files import atomic_write_json, save_image
 from artstyle.core.optimize import Step
 from artstyle.batch import vary
+from artstyle.batch.gallery_model import RANDOM_NOTE
+from artstyle.batch.sheets import fit_text
 from artstyle.core.speed import upsample
 from artstyle.paint import PaintOptions, StyleRequest, paint, prepare, run_jobs
 from artstyle.batch.executors import paint_prepared
@@ -46,9 +48,9 @@ from artstyle.core.images import tensor_to_image
 
 DEFAULT_RATIOS = (1e1, 1e2, 1e3, 1e4, 1e5)
 DEFAULT_SNAPSHOTS = (1, 10, 50, 100, 200)
-LABEL_H = 32  # px of label (two lines) under each grid cell
+LABEL_H = 46  # px of label under each grid cell: two lines of the point, one of the work
 MIN_CELL = 160  # px: grids of tiny paintings are scaled up to stay legible
-TITLE_H = 26
+TITLE_H = 74  # px of title band: the title, what varies, what is fixed, the random-weights note
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,12 @@ def _fit(image: Image.Image, cell: int) -> Image.Image:
 
 
 def _lines(draw: ImageDraw.ImageDraw, text: str, width: int, font) -> list[str]:
-    """Wrap ``text`` on spaces into at most two lines that fit ``width`` px."""
+    """Wrap ``text`` on spaces into at most two lines that fit ``width`` px, then the line after a newline (the work)."""
+    text, _, work = text.partition("\n")
+    return _wrapped(draw, text, width, font) + ([fit_text(draw, work, width, 11)] if work else [])
+
+
+def _wrapped(draw: ImageDraw.ImageDraw, text: str, width: int, font) -> list[str]:
     lines, current = [], ""
     for word in text.split():
         trial = f"{current} {word}".strip()
@@ -150,15 +157,20 @@ def _lines(draw: ImageDraw.ImageDraw, text: str, width: int, font) -> list[str]:
     return (lines + [current])[:2]
 
 
-def render_grid(rows: Sequence[Sequence[Image.Image]], labels: Sequence[Sequence[str]], title: str = "", cell: int = 256) -> Image.Image:
-    """Images in rows of cells (each fitted into ``cell`` px), a label under each, a title on top."""
+def render_grid(rows: Sequence[Sequence[Image.Image]], labels: Sequence[Sequence[str]], title: str = "", cell: int = 256,
+                varies: str = "", fixed: str = "", random_weights: bool = False) -> Image.Image:
+    """Images in rows of cells (each fitted into ``cell`` px), a label under each, a title band on top.
+
+    The band says what the grid varies and what it holds fixed, and warns when
+    the paintings were made with random weights (they show noise, not style).
+    """
     cell = max(cell, MIN_CELL)
     columns = max((len(r) for r in rows), default=1)
     top = TITLE_H if title else 0
     grid = Image.new("RGB", (columns * cell, top + len(rows) * (cell + LABEL_H)), (255, 255, 255))
     draw = ImageDraw.Draw(grid)
     if title:
-        draw.text((6, 5), title, fill=(0, 0, 0), font=_font(14))
+        _title_band(draw, grid.width, title, varies, fixed, random_weights)
     font = _font(11)
     for r, (images, names) in enumerate(zip(rows, labels)):
         y = top + r * (cell + LABEL_H)
@@ -168,6 +180,36 @@ def render_grid(rows: Sequence[Sequence[Image.Image]], labels: Sequence[Sequence
             for n, line in enumerate(_lines(draw, name, cell - 8, font)):
                 draw.text((c * cell + 4, y + cell + 3 + 13 * n), line, fill=(0, 0, 0), font=font)
     return grid
+
+
+def _title_band(draw: ImageDraw.ImageDraw, width: int, title: str, varies: str, fixed: str, random_weights: bool) -> None:
+    lines = [(title, 14, (0, 0, 0)), (f"varies: {varies}" if varies else "", 11, (0, 0, 0)),
+             (f"fixed: {fixed}" if fixed else "", 11, (90, 90, 90))]
+    if random_weights:
+        lines.append(("warning: " + RANDOM_NOTE, 11, (170, 30, 20)))
+    y = 5
+    for text, size, colour in lines:
+        if text:
+            draw.text((6, y), fit_text(draw, text, width - 12, size), fill=colour, font=_font(size))
+        y += size + 4
+
+
+FIXED_SHOWN = ("size", "iterations", "optimizer", "init", "content_weight", "style_weight", "style_layers", "color")
+
+
+def _cell_label(label: str, record: dict) -> str:
+    """The point's label, then the work(s) it was painted after: artist and title."""
+    works = [f"{w.get('artist') or 'image'}: {w.get('title')}" for w in record.get("works", [])]
+    return f"{label}\n{'; '.join(works)}" if works else label
+
+
+def _fixed(records: Sequence[dict], seed: int, base: PaintOptions) -> tuple[str, str]:
+    """(what varies, what is fixed) across the grid's points, in flag spelling."""
+    varied = sorted({k for r in records for k in r.get("overrides", {})})
+    options = base.as_dict()
+    shown = [f"--{k.replace('_', '-')} {options[k] if not isinstance(options[k], list) else ','.join(map(str, options[k]))}"
+             for k in FIXED_SHOWN if k not in varied]
+    return ", ".join(v.replace("_", "-") for v in varied), ", ".join(shown + [f"--seed {seed}"])
 
 
 # ---- running a sweep -------------------------------------------------------------------------
@@ -270,13 +312,19 @@ def run_grid(
 def _point_record(point: SweepPoint, result) -> dict:
     loss = result.provenance["loss"].get("last", {}).get("loss")
     return {"label": point.label, "overrides": point.overrides, "output": str(result.output),
-            "run_id": result.provenance.get("run_id"), "works": result.provenance["works"], "final_loss": loss}
+            "run_id": result.provenance.get("run_id"), "works": result.provenance["works"], "final_loss": loss,
+            "random_weights": bool(result.provenance.get("random_weights"))}
 
 
 def _write(kind, content, points, image_rows, label_rows, records, out_dir, seed, base, extra) -> ExperimentReport:
-    title = f"{kind} sweep · {Path(content).name} · seed {seed}"
+    title = f"{kind if kind == 'sweep' else kind + ' sweep'} · {Path(content).name} · seed {seed}"
     grid = out_dir / "grid.png"
-    save_image(render_grid(image_rows, label_rows, title=title, cell=max(image_rows[0][0].size)), grid)
+    by_label = {r["label"]: r for r in records}
+    labels = [[_cell_label(label, by_label.get(label, {})) for label in row] for row in label_rows]
+    varies, fixed = _fixed(records, seed, base)
+    random_weights = any(r.get("random_weights") for r in records)
+    save_image(render_grid(image_rows, labels, title=title, cell=max(image_rows[0][0].size), varies=varies, fixed=fixed,
+                           random_weights=random_weights), grid)
     record = {"kind": kind, "content": str(Path(content).resolve()), "seed": seed, "options": base.as_dict(),
               "points": records, "grid": str(grid), "created_at": catalog.now(), **(extra or {})}
     path = out_dir / "experiment.json"
