@@ -6,7 +6,9 @@
 # experiments; then prints the sha256 of every PNG's pixels. Paths and seeds are fixed, so two
 # checkouts give the same lines exactly when they paint the same pixels:
 #
-#   PYTHONPATH=. bash scripts/golden_outputs.sh > after.txt   # in each checkout; then diff
+#   cd CHECKOUT && PYTHONPATH=. bash /path/to/golden_outputs.sh > CHECKOUT.txt   # for each checkout; then diff
+#
+# Run it from the root of the checkout being measured: `python -m` puts the current folder first on sys.path.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 shared=${ARTSTYLE_SHARED:-$repo/../shared}
