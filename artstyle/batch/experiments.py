@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from artstyle.corpus import catalog
 from artstyle.errors import UsageError
@@ -35,7 +35,7 @@ from artstyle.files import atomic_write_json, save_image
 from artstyle.core.optimize import Step
 from artstyle.batch import vary
 from artstyle.batch.gallery_model import RANDOM_NOTE
-from artstyle.batch.sheets import fit_text
+from artstyle.batch.sheets import fit_text, font, wrap_text
 from artstyle.core.speed import upsample
 from artstyle.paint import PaintOptions, StyleRequest, paint, prepare, run_jobs
 from artstyle.batch.executors import paint_prepared
@@ -129,32 +129,16 @@ def parse_numbers(text: str, kind=float, what: str = "--ratios") -> list:
 # ---- the grid --------------------------------------------------------------------------------
 
 
-def _font(size: int) -> ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
-
-
 def _fit(image: Image.Image, cell: int) -> Image.Image:
     """Scale (up or down) to fit a cell: small test paintings stay legible in the grid."""
     scale = cell / max(image.size)
     return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.LANCZOS)
 
 
-def _lines(draw: ImageDraw.ImageDraw, text: str, width: int, font) -> list[str]:
+def _lines(draw: ImageDraw.ImageDraw, text: str, width: int) -> list[str]:
     """Wrap ``text`` on spaces into at most two lines that fit ``width`` px, then the line after a newline (the work)."""
     text, _, work = text.partition("\n")
-    return _wrapped(draw, text, width, font) + ([fit_text(draw, work, width, 11)] if work else [])
-
-
-def _wrapped(draw: ImageDraw.ImageDraw, text: str, width: int, font) -> list[str]:
-    lines, current = [], ""
-    for word in text.split():
-        trial = f"{current} {word}".strip()
-        if current and draw.textlength(trial, font=font) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = trial
-    return (lines + [current])[:2]
+    return wrap_text(draw, text, width, 2, 11) + ([fit_text(draw, work, width, 11)] if work else [])
 
 
 def render_grid(rows: Sequence[Sequence[Image.Image]], labels: Sequence[Sequence[str]], title: str = "", cell: int = 256,
@@ -171,14 +155,14 @@ def render_grid(rows: Sequence[Sequence[Image.Image]], labels: Sequence[Sequence
     draw = ImageDraw.Draw(grid)
     if title:
         _title_band(draw, grid.width, title, varies, fixed, random_weights)
-    font = _font(11)
+    face = font(11)
     for r, (images, names) in enumerate(zip(rows, labels)):
         y = top + r * (cell + LABEL_H)
         for c, (image, name) in enumerate(zip(images, names)):
             thumb = _fit(image, cell)
             grid.paste(thumb, (c * cell + (cell - thumb.width) // 2, y + (cell - thumb.height) // 2))
-            for n, line in enumerate(_lines(draw, name, cell - 8, font)):
-                draw.text((c * cell + 4, y + cell + 3 + 13 * n), line, fill=(0, 0, 0), font=font)
+            for n, line in enumerate(_lines(draw, name, cell - 8)):
+                draw.text((c * cell + 4, y + cell + 3 + 13 * n), line, fill=(0, 0, 0), font=face)
     return grid
 
 
@@ -190,7 +174,7 @@ def _title_band(draw: ImageDraw.ImageDraw, width: int, title: str, varies: str, 
     y = 5
     for text, size, colour in lines:
         if text:
-            draw.text((6, y), fit_text(draw, text, width - 12, size), fill=colour, font=_font(size))
+            draw.text((6, y), fit_text(draw, text, width - 12, size), fill=colour, font=font(size))
         y += size + 4
 
 

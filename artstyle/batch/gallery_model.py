@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from artstyle.core.features import RANDOM_WEIGHTS_NOTE
 from artstyle.paint.options import PaintOptions
 
 
@@ -106,4 +107,4 @@ def fixed_line(params: dict) -> str:
     return " · ".join(f"{k.replace('_', '-')} {shown(v)}" for k, v in sorted(changed.items())) or "default options"
 
 
-RANDOM_NOTE = "random VGG-19 weights (--weights random): these paintings show noise, not style"
+RANDOM_NOTE = RANDOM_WEIGHTS_NOTE

@@ -52,7 +52,7 @@ from artstyle.style.provider import CachedTargets, UncachedTargets
 from artstyle.core.device import resolve_device
 from artstyle.errors import InputError, StorageError, UsageError
 from artstyle.batch.gallery import Entry, Work, write_gallery
-from artstyle.files import SAVE_FORMATS, load_image, save_image, sweep_parts
+from artstyle.files import SAVE_FORMATS, inside, load_image, save_image, sweep_parts
 from artstyle.core.optimize import Step
 from artstyle.paint import PaintOptions
 from artstyle.paint import PaintResult, batch_key, prepare
@@ -112,9 +112,8 @@ def _prepare_job(db, settings: Settings, job: dict, opts: PaintOptions, offline:
 
 
 def _inside(out_dir: Path, path: Path) -> Path:
-    """``path``, once checked to resolve inside ``out_dir`` (defence in depth: names come from photos and requests)."""
-    if not path.resolve().is_relative_to(out_dir.resolve()):
-        raise StorageError(f"refusing to write {path}: it lies outside the out folder {out_dir}", hint="this is a bug; please report it")
+    """``path`` as given, once :func:`artstyle.files.inside` has checked it resolves under ``out_dir``."""
+    inside(out_dir, path)
     return path
 
 

@@ -17,6 +17,7 @@ from rich.progress import TextColumn
 from artstyle.batch.run import run_batch
 from artstyle.corpus.sampler import plural
 from artstyle.paint import PaintOptions
+from artstyle.core.features import RANDOM_WEIGHTS_NOTE
 from artstyle.cli.common import print_json, progress, settings_of, stdout, warn
 from artstyle.cli.paint_flags import with_paint_flags
 from artstyle.cli.executor_flags import with_executor_flags
@@ -45,7 +46,7 @@ def batch_command(
     """Paint every photo after every style request, resumably, ending with a contact sheet and an HTML gallery."""
     settings = settings_of(ctx)
     if settings.weights == "random":
-        warn(settings, "random VGG-19 weights (--weights random): the results show noise, not style")
+        warn(settings, RANDOM_WEIGHTS_NOTE)
     with progress(settings, TextColumn("{task.fields[what]}")) as bar:
         jobs = bar.add_task("batch", total=None, what="")
         steps = bar.add_task("painting", total=options.iterations, what="", visible=False)

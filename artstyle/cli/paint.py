@@ -17,6 +17,7 @@ from rich.text import Text
 
 from artstyle.paint import PaintOptions, default_fetch, paint
 from artstyle.corpus.sampler import StylePick, parse_works
+from artstyle.core.features import RANDOM_WEIGHTS_NOTE
 from artstyle.cli.common import note, print_json, progress, settings_of, stdout, warn
 from artstyle.cli.paint_flags import OUTPUT, STYLE, Blend, Offline, StyleImages, StyleWeights, Work, with_paint_flags
 
@@ -62,7 +63,7 @@ class _Display:
     def picks(self, picks: list[StylePick]) -> None:
         _show_picks(self.settings, picks, self.seed, not self.as_json)
         if self.settings.weights == "random":
-            warn(self.settings, "random VGG-19 weights (--weights random): the result shows noise, not style")
+            warn(self.settings, RANDOM_WEIGHTS_NOTE)
         self._task("painting", total=self.iterations, loss="loss --")
 
     def step(self, step) -> None:

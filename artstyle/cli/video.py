@@ -13,7 +13,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from artstyle.cli.common import note, progress, settings_of, stdout
+from artstyle.cli.common import note, progress, settings_of, stdout, warn
+from artstyle.core.features import RANDOM_WEIGHTS_NOTE
 from artstyle.cli.paint_flags import OUTPUT, STYLE, Blend, Offline, StyleImages, StyleWeights, Work, with_paint_flags
 from artstyle.corpus.sampler import parse_works
 from artstyle.paint import PaintOptions, default_fetch
@@ -35,7 +36,7 @@ class _Bars:
             stdout.print(f"style: {pick.artist or 'style image'}: {pick.title} [{pick.work_id}] weight {pick.weight:.3g}", highlight=False, markup=False)
         note(self.settings, f"{info.painted} frames to paint at {float(info.rate / self.video.every):g} fps ({info.duration:.2f} s)")
         if self.settings.weights == "random":
-            note(self.settings, "[yellow]warning:[/] random VGG-19 weights (--weights random): the result shows noise, not style")
+            warn(self.settings, RANDOM_WEIGHTS_NOTE)
         self.bar = self.stack.enter_context(progress(self.settings))
         self.frames = self.bar.add_task("frames", total=info.painted)
         self.steps = self.bar.add_task("  iterations", total=self.options.iterations)

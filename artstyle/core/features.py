@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 DEFAULT_STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 DEFAULT_CONTENT_LAYERS = ("relu4_2",)
 RANDOM_SEED = 0
+RANDOM_WEIGHTS_NOTE = "random VGG-19 weights (--weights random): these paintings show noise, not style"  # said wherever they are used
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 _BLOCKS = ((64, 2), (128, 2), (256, 4), (512, 4), (512, 4))  # VGG-19 "E": (channels, convolutions)
