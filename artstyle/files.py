@@ -163,6 +163,13 @@ def _flatten_alpha(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def _why_unreadable(exc: Exception) -> str:
+    """Pillow's reason, without the in-memory buffer it names when it cannot identify the format."""
+    if isinstance(exc, UnidentifiedImageError):
+        return "not a format Pillow can read"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
 def decode_image(data: bytes, name: str = "image") -> Image.Image:
     """Fully decode image bytes to an upright sRGB RGB image, or raise InputError."""
     try:
@@ -175,7 +182,7 @@ def decode_image(data: bytes, name: str = "image") -> Image.Image:
         return _flatten_alpha(image)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise InputError(
-            f"{name} is not a readable image ({exc.__class__.__name__}: {exc})",
+            f"{name} is not a readable image ({_why_unreadable(exc)})",
             hint="check that the file is a complete JPEG, PNG or WebP image",
         ) from exc
 
