@@ -94,10 +94,15 @@ def write_outputs(image: Image.Image, output: Path, record: dict) -> Path:
 
 
 def record_run(db: sqlite_utils.Database, record: dict) -> int:
-    """Insert one ``runs`` row for a finished painting; returns its id."""
+    """Insert one ``runs`` row for a finished painting or video; returns its id.
+
+    A video's record names its source ``clip`` where a painting's names its
+    ``content``, and says ``"kind": "video"``; the row keeps that kind.
+    """
+    source = record["content"] if "content" in record else record["clip"]
     row = {
-        "created_at": record["created_at"], "kind": "paint", "content_path": record["content"]["path"],
-        "content_sha256": record["content"]["sha256"], "output_path": record.get("output"),
+        "created_at": record["created_at"], "kind": record.get("kind", "paint"), "content_path": source["path"],
+        "content_sha256": source["sha256"], "output_path": record.get("output"),
         "works": catalog.dumps(record["works"]), "params": catalog.dumps(record["params"]),
         "seed": record["seed"], "device": record["device"], "weights": record["weights"]["identity"],
         "seconds": record["timings"]["total"], "final_loss": record["loss"].get("last", {}).get("loss"),

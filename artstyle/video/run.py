@@ -25,7 +25,7 @@ from artstyle.corpus import catalog
 from artstyle.errors import UsageError
 from artstyle.files import atomic_write_json, sha256_file
 from artstyle.paint import PaintOptions, StyleRequest, prepare
-from artstyle.paint.provenance import library_versions
+from artstyle.paint.provenance import library_versions, record_run
 from artstyle.settings import Settings
 from artstyle.style.provider import CachedTargets, TargetProvider
 from artstyle.video.clip import MAX_FRAMES, ClipInfo, Span, encode, probe, read_frames
@@ -185,7 +185,7 @@ def paint_video(
         _paint_frames(clip, video.span, painter, store, info, callback, on_frame)
     frames = [store.image_path(e["index"]) for e in store.done]
     encode(frames, path, info.rate / video.every, clip, video.span)
-    return _finish(path, job, info, clip_sha, video, store, time.perf_counter() - started)
+    return _finish(path, job, info, clip_sha, video, store, time.perf_counter() - started, settings)
 
 
 def _paint_frames(clip: Path, span: Span, painter: FramePainter, store: FrameStore, info: ClipInfo, callback, on_frame) -> None:
@@ -209,7 +209,9 @@ def _paint_frames(clip: Path, span: Span, painter: FramePainter, store: FrameSto
             on_frame(FrameReport(index, info.painted, result.iterations, seconds))
 
 
-def _finish(path: Path, job, info: ClipInfo, clip_sha: str, video: VideoOptions, store: FrameStore, seconds: float) -> VideoResult:
+def _finish(path: Path, job, info: ClipInfo, clip_sha: str, video: VideoOptions, store: FrameStore, seconds: float,
+            settings: Settings) -> VideoResult:
+    """Write the losses and the provenance beside the video, and the catalog's ``runs`` row."""
     losses_path = path.with_name(f"{path.stem}.losses.json")
     atomic_write_json(losses_path, [{"index": e["index"], "trace": t} for e, t in zip(store.done, store.losses())])
     record = {
@@ -220,8 +222,9 @@ def _finish(path: Path, job, info: ClipInfo, clip_sha: str, video: VideoOptions,
         "temporal": video.temporal.value, "output_rate": str(info.rate / video.every),
         "device": str(job.device), "weights": {"identity": job.net.weights_identity, "random_weights": job.net.random_weights},
         "random_weights": job.net.random_weights, "versions": library_versions(),
-        "frames": store.done, "losses": str(losses_path),
-        "timings": {"this_run": round(seconds, 3), "frames_total": round(sum(e["seconds"] for e in store.done), 3)},
+        "frames": store.done, "losses": str(losses_path), "loss": {"last": store.done[-1]["loss"] or {}},
+        "timings": {"this_run": round(seconds, 3), "total": round(sum(e["seconds"] for e in store.done), 3)},
     }
+    record["run_id"] = record_run(catalog.open_catalog(settings.catalog_path), record)
     atomic_write_json(path.with_name(path.name + ".json"), record)
     return VideoResult(path, record, store.done)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from artstyle.corpus import catalog
 from artstyle.paint import PaintOptions
 from artstyle.video import VideoOptions, paint_video, probe
 from artstyle.video.flow import dense_flow, occlusion_mask, warp
@@ -45,7 +46,7 @@ def _streams(path: Path) -> dict:
                 "audio": [float(s.duration * s.time_base) for s in container.streams.audio]}
 
 
-def test_a_clip_is_painted_with_the_sources_frames_rate_duration_and_audio(cli, corpus, clip, tmp_path):
+def test_a_clip_is_painted_with_the_sources_frames_rate_duration_and_audio(cli, home, corpus, clip, tmp_path):
     local = tmp_path / "pan.mp4"
     local.write_bytes(clip.read_bytes())
     result = cli("--weights", "random", "--device", "cpu", "-q", "video", str(local), "--like", "edvard-munch", "--seed", "4", *TINY)
@@ -64,6 +65,9 @@ def test_a_clip_is_painted_with_the_sources_frames_rate_duration_and_audio(cli, 
     assert all(f["seconds"] > 0 for f in record["frames"]) and record["params"]["size"] == 40
     losses = json.loads(Path(record["losses"]).read_text())
     assert len(losses) == FRAMES and "temporal" in losses[1]["trace"][-1]["parts"]
+    run = catalog.open_catalog(home / "catalog.db")["runs"].get(record["run_id"])
+    assert run["kind"] == "video" and run["output_path"] == str(out) and run["content_sha256"] == record["clip"]["sha256"]
+    assert run["final_loss"] == losses[-1]["trace"][-1]["loss"] and run["seconds"] == record["timings"]["total"] > 0
 
 
 class Killed(Exception):
