@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from artstyle.corpus import catalog
 from artstyle.errors import UsageError
@@ -34,8 +34,7 @@ from artstyle.core.features import DEFAULT_STYLE_LAYERS, check_layers
 from artstyle.files import atomic_write_json, save_image
 from artstyle.core.optimize import Step
 from artstyle.batch import vary
-from artstyle.batch.gallery_model import RANDOM_NOTE
-from artstyle.batch.sheets import fit_text, font, wrap_text
+from artstyle.batch.grid import render_grid
 from artstyle.core.speed import upsample
 from artstyle.paint import PaintOptions, StyleRequest, paint, prepare, run_jobs
 from artstyle.batch.executors import paint_prepared
@@ -48,9 +47,6 @@ from artstyle.core.images import tensor_to_image
 
 DEFAULT_RATIOS = (1e1, 1e2, 1e3, 1e4, 1e5)
 DEFAULT_SNAPSHOTS = (1, 10, 50, 100, 200)
-LABEL_H = 46  # px of label under each grid cell: two lines of the point, one of the work
-MIN_CELL = 160  # px: grids of tiny paintings are scaled up to stay legible
-TITLE_H = 74  # px of title band: the title, what varies, what is fixed, the random-weights note
 
 
 @dataclass(frozen=True)
@@ -126,56 +122,7 @@ def parse_numbers(text: str, kind=float, what: str = "--ratios") -> list:
         raise UsageError(f"malformed {what} {text!r}", hint=f"give numbers separated by commas, e.g. {what} 1,10,100") from None
 
 
-# ---- the grid --------------------------------------------------------------------------------
-
-
-def _fit(image: Image.Image, cell: int) -> Image.Image:
-    """Scale (up or down) to fit a cell: small test paintings stay legible in the grid."""
-    scale = cell / max(image.size)
-    return image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.LANCZOS)
-
-
-def _lines(draw: ImageDraw.ImageDraw, text: str, width: int) -> list[str]:
-    """Wrap ``text`` on spaces into at most two lines that fit ``width`` px, then the line after a newline (the work)."""
-    text, _, work = text.partition("\n")
-    return wrap_text(draw, text, width, 2, 11) + ([fit_text(draw, work, width, 11)] if work else [])
-
-
-def render_grid(rows: Sequence[Sequence[Image.Image]], labels: Sequence[Sequence[str]], title: str = "", cell: int = 256,
-                varies: str = "", fixed: str = "", random_weights: bool = False) -> Image.Image:
-    """Images in rows of cells (each fitted into ``cell`` px), a label under each, a title band on top.
-
-    The band says what the grid varies and what it holds fixed, and warns when
-    the paintings were made with random weights (they show noise, not style).
-    """
-    cell = max(cell, MIN_CELL)
-    columns = max((len(r) for r in rows), default=1)
-    top = TITLE_H if title else 0
-    grid = Image.new("RGB", (columns * cell, top + len(rows) * (cell + LABEL_H)), (255, 255, 255))
-    draw = ImageDraw.Draw(grid)
-    if title:
-        _title_band(draw, grid.width, title, varies, fixed, random_weights)
-    face = font(11)
-    for r, (images, names) in enumerate(zip(rows, labels)):
-        y = top + r * (cell + LABEL_H)
-        for c, (image, name) in enumerate(zip(images, names)):
-            thumb = _fit(image, cell)
-            grid.paste(thumb, (c * cell + (cell - thumb.width) // 2, y + (cell - thumb.height) // 2))
-            for n, line in enumerate(_lines(draw, name, cell - 8)):
-                draw.text((c * cell + 4, y + cell + 3 + 13 * n), line, fill=(0, 0, 0), font=face)
-    return grid
-
-
-def _title_band(draw: ImageDraw.ImageDraw, width: int, title: str, varies: str, fixed: str, random_weights: bool) -> None:
-    lines = [(title, 14, (0, 0, 0)), (f"varies: {varies}" if varies else "", 11, (0, 0, 0)),
-             (f"fixed: {fixed}" if fixed else "", 11, (90, 90, 90))]
-    if random_weights:
-        lines.append(("warning: " + RANDOM_NOTE, 11, (170, 30, 20)))
-    y = 5
-    for text, size, colour in lines:
-        if text:
-            draw.text((6, y), fit_text(draw, text, width - 12, size), fill=colour, font=font(size))
-        y += size + 4
+# ---- what the grid says ----------------------------------------------------------------------
 
 
 FIXED_SHOWN = ("size", "iterations", "optimizer", "init", "content_weight", "style_weight", "style_layers", "color")
@@ -290,7 +237,8 @@ def run_grid(
     width = len(rows[0])
     image_rows = [images[i:i + width] for i in range(0, len(images), width)]
     label_rows = [[p.label for p in row] for row in rows]
-    return _write(kind, content, points, image_rows, label_rows, records, out_dir, seed, base, extra)
+    headers = ([p.label for p in axes[0]], [p.label for p in axes[1]]) if len(axes) == 2 else ((), ())
+    return _write(kind, content, points, image_rows, label_rows, records, out_dir, seed, base, extra, headers)
 
 
 def _point_record(point: SweepPoint, result) -> dict:
@@ -300,7 +248,7 @@ def _point_record(point: SweepPoint, result) -> dict:
             "random_weights": bool(result.provenance.get("random_weights"))}
 
 
-def _write(kind, content, points, image_rows, label_rows, records, out_dir, seed, base, extra) -> ExperimentReport:
+def _write(kind, content, points, image_rows, label_rows, records, out_dir, seed, base, extra, headers=((), ())) -> ExperimentReport:
     title = f"{kind if kind == 'sweep' else kind + ' sweep'} · {Path(content).name} · seed {seed}"
     grid = out_dir / "grid.png"
     by_label = {r["label"]: r for r in records}
@@ -308,7 +256,7 @@ def _write(kind, content, points, image_rows, label_rows, records, out_dir, seed
     varies, fixed = _fixed(records, seed, base)
     random_weights = any(r.get("random_weights") for r in records)
     save_image(render_grid(image_rows, labels, title=title, cell=max(image_rows[0][0].size), varies=varies, fixed=fixed,
-                           random_weights=random_weights), grid)
+                           random_weights=random_weights, row_headers=headers[0], column_headers=headers[1]), grid)
     record = {"kind": kind, "content": str(Path(content).resolve()), "seed": seed, "options": base.as_dict(),
               "points": records, "grid": str(grid), "created_at": catalog.now(), **(extra or {})}
     path = out_dir / "experiment.json"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from artstyle.batch.experiments import LABEL_H, MIN_CELL, TITLE_H, render_grid
+from artstyle.batch.grid import LABEL_H, MIN_CELL, render_grid
 
 
 def _reddish(pixels: np.ndarray) -> bool:
@@ -22,8 +22,10 @@ def _grid(**band) -> np.ndarray:
 def test_the_title_band_warns_of_random_weights_in_red_and_only_then():
     warned = _grid(varies="content-weight, style-weight", fixed="--size 64, --seed 0", random_weights=True)
     plain = _grid(varies="content-weight, style-weight", fixed="--size 64, --seed 0", random_weights=False)
-    assert warned.shape == plain.shape == (TITLE_H + MIN_CELL + LABEL_H, 2 * MIN_CELL, 3)
-    assert _reddish(warned[:TITLE_H]) and not _reddish(plain)
+    assert warned.shape[1] == plain.shape[1] == 2 * MIN_CELL
+    assert warned.shape[0] > plain.shape[0] > MIN_CELL + LABEL_H  # the warning is a line of the band
+    band = warned.shape[0] - MIN_CELL - LABEL_H
+    assert _reddish(warned[:band]) and not _reddish(warned[band:]) and not _reddish(plain)
 
 
 def test_an_experiment_records_and_shows_random_weights(cli, home, paintings, tmp_path):
@@ -38,4 +40,5 @@ def test_an_experiment_records_and_shows_random_weights(cli, home, paintings, tm
 
     record = json.loads((out / "experiment.json").read_text())
     assert all(point["random_weights"] for point in record["points"])
-    assert _reddish(np.asarray(Image.open(out / "grid.png"))[:TITLE_H])
+    grid = np.asarray(Image.open(out / "grid.png"))
+    assert _reddish(grid[: grid.shape[0] - MIN_CELL - LABEL_H])
