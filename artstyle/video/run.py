@@ -34,13 +34,15 @@ from artstyle.video.frames import FrameStore, frames_folder
 from artstyle.video.painter import FramePainter, Temporal
 
 VIDEO_FORMAT = 1
-# Measured by scripts/bench_video.py (README: Video; 12 frames at 48 px, random weights, --iterations 80):
-# flow frames warm-started from the previous one reach the style loss of an independent 80-iteration
-# frame (0.0318) in 40 iterations (0.0319; 20 gave 0.0338), so frames after the first get half of
-# --iterations unless --frame-iterations says otherwise.
-FRAME_SHARE = 0.5
-# Temporal weight 2: flicker 6.7 against independent's 14.2 at a lower style loss (0.0305); 5 gave
-# 5.5 at 0.0330 and 20 gave 3.6 at 0.0404 (the temporal term then fights the style).
+# Measured by scripts/bench_video.py (README: Video; random weights): flow frames warm-started from the
+# previous one need about 5/8 of the iterations an independent frame takes to reach a style loss no
+# worse. 12 frames at 48 px, --iterations 80: 40 gave 0.0319 against independent's 0.0318, 50 gave
+# 0.0314, 60 gave 0.0310. 16 frames at 64 px, --iterations 200: 100, 125 and 150 all stopped early
+# at 90 on average (0.0185 against 0.0188). So frames after the first get 5/8 of --iterations at most
+# unless --frame-iterations says otherwise.
+FRAME_SHARE = 0.625
+# Temporal weight 2 (48 px, 80 iterations each): flicker 6.7 against independent's 14.2 at a lower style
+# loss (0.0305); 5 gave 5.5 at 0.0330 and 20 gave 3.6 at 0.0404 (the temporal term then fights the style).
 TEMPORAL_WEIGHT = 2.0
 
 
