@@ -84,6 +84,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=PaintOptions.iterations)
     parser.add_argument("--frame-iterations", type=int, default=None, help="default: the library's share of --iterations")
     parser.add_argument("--temporal-weight", type=float, default=VideoOptions.temporal_weight)
+    parser.add_argument("--tolerance", type=float, default=PaintOptions.tolerance, help="early stop (0: every iteration)")
     parser.add_argument("--modes", default="independent,previous,flow")
     parser.add_argument("--warm-check", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
@@ -97,7 +98,7 @@ def main() -> None:
         settings = Settings.build(home=out / "home", device="cpu", weights="random", wikiart_url="http://127.0.0.1:9", quiet=True)
         clip = pan_clip(SHARED / "photos" / "tubingen.jpg", out / "clip.mp4", frames=args.frames, size=(args.size, args.size * 2 // 3))
         style = sorted((SHARED / "edvard-munch").glob("*.jpg"))[0]
-        opts = PaintOptions(size=args.size, iterations=args.iterations)
+        opts = PaintOptions(size=args.size, iterations=args.iterations, tolerance=args.tolerance)
         video = VideoOptions(frame_iterations=args.frame_iterations, temporal_weight=args.temporal_weight)
         flows = clip_flows(clip, args.size)
         for mode in args.modes.split(","):

@@ -34,16 +34,17 @@ from artstyle.video.frames import FrameStore, frames_folder
 from artstyle.video.painter import FramePainter, Temporal
 
 VIDEO_FORMAT = 1
-# Measured by scripts/bench_video.py (README: Video; random weights): flow frames warm-started from the
-# previous one need about 5/8 of the iterations an independent frame takes to reach a style loss no
-# worse. 12 frames at 48 px, --iterations 80: 40 gave 0.0319 against independent's 0.0318, 50 gave
-# 0.0314, 60 gave 0.0310. 16 frames at 64 px, --iterations 200: 100, 125 and 150 all stopped early
-# at 90 on average (0.0185 against 0.0188). So frames after the first get 5/8 of --iterations at most
+# Measured by scripts/bench_video.py (README: Video; random weights, temporal weight 1): flow frames
+# warm-started from the previous one reach a style loss no worse than an independent frame's in half
+# its iterations. 12 frames at 48 px, --iterations 80: 30 gave 0.0316, 40 gave 0.0308 and 50 0.0305
+# against independent's 0.0318; 16 frames at 64 px, --iterations 200: a cap of 100 stopped early at
+# 99 on average (0.0179 against 0.0188). So frames after the first get half of --iterations at most
 # unless --frame-iterations says otherwise.
-FRAME_SHARE = 0.625
-# Temporal weight 2 (48 px, 80 iterations each): flicker 6.7 against independent's 14.2 at a lower style
-# loss (0.0305); 5 gave 5.5 at 0.0330 and 20 gave 3.6 at 0.0404 (the temporal term then fights the style).
-TEMPORAL_WEIGHT = 2.0
+FRAME_SHARE = 0.5
+# Temporal weight 1: the largest measured that keeps flow's style loss no worse than independent's at
+# every size tried; 1.5 and 2 cost style at 96 px (0.00481 and 0.00491 against 0.00474), where 1 gives
+# 0.00465 with flicker 3.9 against 10.6. At 48 px 2 cut flicker further (6.5 against 7.1, of 14.2).
+TEMPORAL_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,8 @@ class VideoOptions:
         if self.frame_iterations is not None:
             check_iterations(self.frame_iterations)
         if not (self.temporal_weight >= 0 and math.isfinite(self.temporal_weight)):
-            raise UsageError(f"--temporal-weight must be a finite number >= 0, not {self.temporal_weight}", hint="use e.g. --temporal-weight 20")
+            raise UsageError(f"--temporal-weight must be a finite number >= 0, not {self.temporal_weight}",
+                             hint="use e.g. --temporal-weight 2 (more: steadier frames, less style)")
         if self.max_frames < 1:
             raise UsageError(f"--max-frames must be 1 or more, not {self.max_frames}", hint="use e.g. --max-frames 5000")
         self.span  # checks --start, --duration and --every
