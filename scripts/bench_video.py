@@ -9,6 +9,10 @@ Paints the test clip (a window panning across a shared photo, made with PyAV,
 - iterations and seconds per frame (the first frame excluded: it is the same in every mode);
 - the final style loss per frame (weighted, as the optimiser saw it).
 
+``--sheet PATH`` also draws the modes as a picture: a row per mode of a few consecutive painted
+frames and, last, what changed between the last two that the pan does not explain (the
+difference to the previous frame warped along the flow, amplified; black is steady).
+
 ``--warm-check N`` also paints the warm-started modes with N iterations per frame and no early
 stop, and reports at which iteration each frame's loss came within 1% of where it ended: that is
 a second view of the per-frame default (``FRAME_SHARE`` of ``--iterations``).
@@ -28,17 +32,21 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
-from artstyle.core.images import image_to_tensor
+from artstyle.batch.grid import render_grid
+from artstyle.core.images import image_to_tensor, tensor_to_image
 from artstyle.files import load_image
 from artstyle.paint import PaintOptions
 from artstyle.settings import Settings
 from artstyle.video import VideoOptions, paint_video
 from artstyle.video.clip import read_frames
-from artstyle.video.flow import dense_flow, flicker
+from artstyle.video.flow import dense_flow, flicker, mask_tensor, occlusion_mask, warp
 from artstyle.video.synthetic import pan_clip
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "paintings"
+SHOWN = 4  # consecutive frames per mode on the sheet
+GAIN = 4  # the change image is amplified this many times
 
 
 def clip_flows(clip: Path, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -64,7 +72,27 @@ def run_mode(clip: Path, out: Path, temporal: str, opts: PaintOptions, video: Vi
     return {"mode": temporal, "flicker": statistics.mean(flick), "iterations_per_frame": statistics.mean(e["iterations"] for e in later),
             "seconds_per_frame": statistics.mean(e["seconds"] for e in later), "style_loss": statistics.mean(style_loss[1:]),
             "style_loss_per_frame": [round(x, 5) for x in style_loss], "flicker_per_frame": [round(x, 3) for x in flick],
-            "wall_seconds": round(seconds, 1)}
+            "wall_seconds": round(seconds, 1), "frames": frames}
+
+
+def change_image(frames: list[torch.Tensor], flows, index: int) -> Image.Image:
+    """|frame index − frame index-1 warped along the source's flow| × GAIN over trusted pixels (black: steady)."""
+    backward, forward = flows[index - 1]
+    mask = mask_tensor(occlusion_mask(backward, forward), frames[index])
+    return tensor_to_image(((frames[index] - warp(frames[index - 1], backward)).abs() * mask * GAIN).clamp(0, 1))
+
+
+def mode_sheet(rows: list[dict], flows, title: str) -> Image.Image:
+    """A row per mode: SHOWN consecutive painted frames from the middle of the clip, then the last one's change."""
+    count = len(rows[0]["frames"])  # 2 or more
+    first = max(1, min(count // 2 - SHOWN // 2, count - SHOWN))
+    shown = range(first, first + min(SHOWN, count - first))
+    cells = [[tensor_to_image(r["frames"][i]) for i in shown] + [change_image(r["frames"], flows, shown[-1])] for r in rows]
+    labels = [[f"style loss {r['style_loss_per_frame'][i]:.4g}" for i in shown]
+              + [f"flicker {r['flicker_per_frame'][shown[-1] - 1]:.1f} (clip {r['flicker']:.1f})"] for r in rows]
+    columns = [f"frame {i}" for i in shown] + [f"change {shown[-2]} to {shown[-1]}, x{GAIN}"]
+    return render_grid(cells, labels, title=title, cell=160, varies="temporal mode", fixed="seed 0, the same work and options",
+                       random_weights=True, row_headers=[f"temporal={r['mode']}" for r in rows], column_headers=columns)
 
 
 def warm_check(clip: Path, out: Path, temporal: str, opts: PaintOptions, video: VideoOptions, settings: Settings, style: Path, iterations: int) -> dict:
@@ -87,6 +115,7 @@ def main() -> None:
     parser.add_argument("--tolerance", type=float, default=PaintOptions.tolerance, help="early stop (0: every iteration)")
     parser.add_argument("--modes", default="independent,previous,flow")
     parser.add_argument("--warm-check", type=int, default=0)
+    parser.add_argument("--sheet", type=Path, help="also draw the modes' frames and changes into this PNG")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -104,6 +133,12 @@ def main() -> None:
         for mode in args.modes.split(","):
             rows.append(run_mode(clip, out, mode, opts, video, settings, style, flows))
             print(f"{mode}: done in {rows[-1]['wall_seconds']} s", file=sys.stderr)
+        if args.sheet:
+            title = f"bench_video · {args.frames} frames at {args.size} px · --iterations {args.iterations}"
+            mode_sheet(rows, flows, title).save(args.sheet, optimize=True)
+            print(f"sheet: {args.sheet}", file=sys.stderr)
+        for row in rows:
+            del row["frames"]
         if args.warm_check:
             checks = [warm_check(clip, out, m, opts, video, settings, style, args.warm_check) for m in ("previous", "flow")]
     if args.json:
