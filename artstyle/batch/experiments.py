@@ -138,7 +138,7 @@ def _fixed(records: Sequence[dict], seed: int, base: PaintOptions) -> tuple[str,
     """(what varies, what is fixed) across the grid's points, in flag spelling."""
     varied = sorted({k for r in records for k in r.get("overrides", {})})
     options = base.as_dict()
-    shown = [f"--{k.replace('_', '-')} {options[k] if not isinstance(options[k], list) else ','.join(map(str, options[k]))}"
+    shown = [f"--{k.replace('_', '-')} {options[k] if not isinstance(options[k], (list, tuple)) else ','.join(map(str, options[k]))}"
              for k in FIXED_SHOWN if k not in varied]
     return ", ".join(v.replace("_", "-") for v in varied), ", ".join(shown + [f"--seed {seed}"])
 
@@ -306,8 +306,8 @@ def run_snapshots(
     images = [kept[i] for i in at[:-1]] + [result.image]
     for point, image in zip(points[:-1], images):
         save_image(image, out_dir / f"iter-{point.overrides['iteration']:04d}.png")
-    records = [{"label": p.label, "overrides": p.overrides, "output": str(out_dir / f"iter-{p.overrides['iteration']:04d}.png")}
-               for p in points[:-1]] + [_point_record(points[-1], result)]
+    records = [{"label": p.label, "overrides": p.overrides, "output": str(out_dir / f"iter-{p.overrides['iteration']:04d}.png"),
+                "works": result.provenance["works"]} for p in points[:-1]] + [_point_record(points[-1], result)]
     return _write("iterations", content, points, [images], [[p.label for p in points]], records, out_dir, seed, opts, None)
 
 

@@ -112,3 +112,5 @@ def test_iteration_snapshots_are_in_the_photos_colours_as_save_every_writes_them
     snapshot = np.asarray(Image.open(out / "iter-0002.png")).astype(int)
     saved = np.asarray(Image.open(tmp_path / "ref.iter0002.png")).astype(int)
     assert np.abs(snapshot - saved).max() <= 1
+    points = json.loads((out / "experiment.json").read_text())["points"]
+    assert [p["works"][0]["artist"] for p in points] == ["edvard-munch"] * 2 and points[0]["works"] == points[1]["works"]
