@@ -13,6 +13,11 @@ once per work and configuration, and served on the actor by
 :class:`ShippedTargets`, a :class:`~artstyle.style.provider.TargetProvider`.
 So an actor paints from exactly the tensors the local path paints from.
 
+Progress travels the other way through a :class:`StepBoard`, a small actor
+that holds each painter's latest step (the counters, never the image): a
+painter posts to it at most every ``POST_EVERY`` seconds, and the driver reads
+it while it waits for results, so the per-iteration bar moves on a cluster too.
+
 Importing this module does not import Ray; the actor class is made remote by
 the executor.
 """
@@ -21,8 +26,9 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable
 
 import torch
 from torch import Tensor
@@ -32,6 +38,7 @@ from artstyle.batch.plan import stable_hash
 from artstyle.core.color import ColorMode
 from artstyle.core.features import RANDOM_SEED, FeatureNet, random_state, state_dict_hash, weights_state
 from artstyle.core.images import image_to_tensor
+from artstyle.core.optimize import Step
 from artstyle.corpus.sampler import StylePick
 from artstyle.errors import InputError, WeightsError
 from artstyle.files import decode_image
@@ -44,6 +51,7 @@ from artstyle.style.sources import Targets, grouped_style_targets, own_palette
 from artstyle.style.targets import color_stats, prepare_style
 
 KEPT_TARGETS = 64  # style targets an actor keeps between calls (about 2.4 MB each at the default layers)
+POST_EVERY = 0.25  # seconds between a painter's progress posts (the last step of a job is always posted)
 
 
 # ---- the weights payload ---------------------------------------------------------------------
@@ -168,8 +176,11 @@ class Painter:
         image = decode_image(content, name=spec["content_path"])
         return Prepared(image, spec["content_sha"], spec["content_path"], spec["picks"], opts, spec["seed"], net, None, spec["request"], {})
 
-    def paint(self, specs: list[dict[str, Any]]) -> list[tuple]:
-        """Paint jobs of one batch key together -> (result or None, losses, reason or None) per job."""
+    def paint(self, specs: list[dict[str, Any]], board=None, index: int = 0) -> list[tuple]:
+        """Paint jobs of one batch key together -> (result or None, losses, reason or None) per job.
+
+        With a :class:`StepBoard` handle, progress is posted to it as painter ``index``.
+        """
         import ray
 
         contents = ray.get([spec["content"] for spec in specs])
@@ -180,7 +191,8 @@ class Painter:
             except InputError as exc:
                 failed[index] = (None, [], reason_of(exc))
         answers = self._answers({key: ref for spec in specs for key, ref in spec["targets"].items()})
-        painted = iter(paint_or_split(jobs, Settings(), ShippedTargets(answers, self.device)) if jobs else [])
+        report = poster(board, index) if board is not None else None
+        painted = iter(paint_or_split(jobs, Settings(), ShippedTargets(answers, self.device), report) if jobs else [])
         return [failed[i] if i in failed else next(painted) for i in range(len(specs))]
 
     def style_targets(self, items: list[tuple[str, bytes]], config: TargetConfig, batch_size: int) -> list[tuple]:
@@ -198,3 +210,48 @@ class Painter:
             targets = next(computed)
             out[slot] = ({k: v.cpu() for k, v in targets.items()}, {k: v.cpu() for k, v in own_palette(images[image_index]).items()}, None)
         return out
+
+
+# ---- progress --------------------------------------------------------------------------------
+
+
+class StepBoard:
+    """Each painter's latest step, as (iteration, iterations, loss, elapsed): posted by painters, read by the driver."""
+
+    def __init__(self) -> None:
+        self.latest: dict[int, tuple] = {}
+
+    def post(self, index: int, step: tuple) -> None:
+        self.latest[index] = step
+
+    def take(self) -> dict[int, tuple]:
+        """The steps posted since the last call (each painter's latest), forgotten once read."""
+        latest, self.latest = self.latest, {}
+        return latest
+
+
+def poster(board, index: int, every: float = POST_EVERY) -> Callable[[Step], None]:
+    """A step callback that posts painter ``index``'s progress to ``board``, at most every ``every`` seconds.
+
+    The last step of a job is always posted, and waited for, so the driver
+    has it by the time the job's result arrives.
+    """
+    import ray
+
+    last = [-every]
+
+    def post(step: Step) -> None:
+        now, final = time.monotonic(), step.iteration == step.iterations
+        if final or now - last[0] >= every:
+            last[0] = now
+            sent = board.post.remote(index, (step.iteration, step.iterations, step.loss, step.elapsed))
+            if final:
+                ray.get(sent)
+
+    return post
+
+
+def board_step(posted: tuple) -> Step:
+    """A posted step as the driver's callback sees it: the counters and loss, with no image (it stays on the actor)."""
+    iteration, iterations, loss, elapsed = posted
+    return Step(iteration, iterations, loss, {}, elapsed, None)

@@ -19,6 +19,11 @@ as failed (and a rerun paints them). A driver killed outright leaves its
 claimed jobs ``running``; the manifest turns them back into ``pending`` on
 rerun. A cluster that cannot be reached raises :class:`NetworkError` from
 :meth:`RayExecutor.start`, before any job is claimed.
+
+Progress. Painters post their latest step to a :class:`~artstyle.batch.ray_actor.StepBoard`
+actor; while the driver waits for results it reads the board every
+``POLL_EVERY`` seconds and hands the lowest-numbered busy painter's step to
+the batch's step callback (a step without its image).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 from urllib.parse import urlparse
 
 from artstyle.batch.executors import Group, Outcome
-from artstyle.batch.ray_actor import Painter, needed_targets, weights_payload
+from artstyle.batch.ray_actor import Painter, StepBoard, board_step, needed_targets, weights_payload
 from artstyle.core.optimize import Step
 from artstyle.errors import InputError, NetworkError, UsageError
 from artstyle.files import sha256_bytes
@@ -42,6 +47,7 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = "install the extra on the driver and on every node: pip install 'artstyle[ray]'"
 CONNECT_TIMEOUT = 5.0  # seconds to wait for a named cluster's port before saying it cannot be reached
 KEPT_REFS = 256  # photos and targets kept in the object store for reuse by later jobs
+POLL_EVERY = 0.5  # seconds between the driver's reads of the painters' progress
 
 
 def require_ray():
@@ -100,6 +106,7 @@ class RayExecutor:
         self.infos: list[dict] = []
         self.owns_ray = False
         self.refs: OrderedDict[str, Any] = OrderedDict()
+        self.board: Any = None
 
     # ---- start and stop ----------------------------------------------------------------------
 
@@ -114,6 +121,7 @@ class RayExecutor:
             claim = {"num_gpus": 1, "num_cpus": 1} if gpus else {"num_cpus": self.cpus}
             remote = ray.remote(Painter).options(**claim, max_restarts=self.max_restarts, max_task_retries=self.max_restarts)
             self.actors = [remote.remote(payload, self.cpus) for _ in range(count)]
+            self.board = ray.remote(StepBoard).options(num_cpus=0).remote()
             self.infos = ray.get([actor.info.remote() for actor in self.actors])
         except Exception:
             self.close()
@@ -124,9 +132,9 @@ class RayExecutor:
     def close(self) -> None:
         """Stop the actors, and Ray itself when :meth:`start` started or joined it for this run."""
         ray = require_ray()
-        for actor in self.actors:
+        for actor in [*self.actors, *([self.board] if self.board is not None else [])]:
             ray.kill(actor, no_restart=True)
-        self.actors, self.refs = [], OrderedDict()
+        self.actors, self.refs, self.board = [], OrderedDict(), None
         if self.owns_ray and ray.is_initialized():
             ray.shutdown()
         self.owns_ray = False
@@ -167,12 +175,13 @@ class RayExecutor:
         free = [index for index, queued in load.items() if queued < self.in_flight]
         return min(free, key=lambda index: (load[index], index)) if free else None
 
-    def _run(self, work: Iterable[Any], submit: Callable[[Any, Any], Any], finish: Callable, lost: Callable) -> Iterator:
+    def _run(self, work: Iterable[Any], submit: Callable[[int, Any], Any], finish: Callable, lost: Callable,
+             poll: Callable[[], None] | None = None) -> Iterator:
         """Keep every actor busy with at most ``in_flight`` calls; yield each call's outcomes as they arrive.
 
-        ``submit(actor, item)`` starts a call; ``finish(index, item, answer)`` and
-        ``lost(item, reason)`` turn an answer, or a call that failed ``attempts``
-        times, into outcomes.
+        ``submit(index, item)`` starts a call on actor ``index``; ``finish(index, item, answer)``
+        and ``lost(item, reason)`` turn an answer, or a call that failed ``attempts``
+        times, into outcomes. ``poll()``, if given, runs every ``POLL_EVERY`` seconds of waiting.
         """
         ray = require_ray()
         items, retry, running = iter(work), deque(), {}
@@ -184,7 +193,7 @@ class RayExecutor:
                 if item is None:
                     exhausted = True
                     break
-                running[submit(self.actors[index], item)] = (index, item, attempt)
+                running[submit(index, item)] = (index, item, attempt)
                 load[index] += 1
                 self._state(index, "busy", {"queued": load[index]})
             if not running:
@@ -192,12 +201,16 @@ class RayExecutor:
                     raise NetworkError("every Ray actor died before the work was done",
                                        hint="check the cluster with `ray status`, then rerun the same command to resume")
                 return
-            [ref], _ = ray.wait(list(running), num_returns=1)
-            index, item, attempt = running.pop(ref)
+            ready, _ = ray.wait(list(running), num_returns=1, timeout=POLL_EVERY if poll else None)
+            if poll is not None:
+                poll()
+            if not ready:
+                continue
+            index, item, attempt = running.pop(ready[0])
             if index in load:
                 load[index] -= 1
             try:
-                answer = ray.get(ref)
+                answer = ray.get(ready[0])
             except ray.exceptions.RayActorError as exc:
                 yield from self._lost_actor(index, item, attempt, exc, load, retry, lost)
                 continue
@@ -218,9 +231,10 @@ class RayExecutor:
 
     def paint(self, groups: Iterable[Group], settings: Settings, provider: TargetProvider,
               callback: Callable[[Step], None] | None = None) -> Iterator[Outcome]:
-        """Paint each group on an actor; per-step callbacks stay on the actor (only whole jobs report back)."""
-        def submit(actor, group: Group):
-            return actor.paint.remote([self._spec(prepared, provider) for _, prepared in group])
+        """Paint each group on an actor; ``callback`` sees the painters' steps (without images) as they post them."""
+        def submit(index: int, group: Group):
+            board = self.board if callback is not None else None
+            return self.actors[index].paint.remote([self._spec(prepared, provider) for _, prepared in group], board, index)
 
         def finish(index: int, group: Group, painted: Sequence[tuple]):
             for (job, _), (result, losses, reason) in zip(group, painted):
@@ -230,7 +244,18 @@ class RayExecutor:
             for job, _ in group:
                 yield Outcome(job, None, [], reason, {"executor": "ray", "node": "?"})
 
-        yield from self._run(groups, submit, finish, lost)
+        yield from self._run(groups, submit, finish, lost, poll=(lambda: self._progress(callback)) if callback else None)
+
+    def _progress(self, callback: Callable[[Step], None]) -> None:
+        """Hand the lowest-numbered painter's latest posted step to ``callback`` (progress is best effort)."""
+        ray = require_ray()
+        try:
+            posted = ray.get(self.board.take.remote())
+        except ray.exceptions.RayError:
+            log.debug("the progress board did not answer", exc_info=True)
+            return
+        if posted:
+            callback(board_step(posted[min(posted)]))
 
     # ---- cache build -------------------------------------------------------------------------
 
@@ -245,8 +270,8 @@ class RayExecutor:
                 readable.append((source, data))
         chunks = [readable[start:start + batch_size * 4] for start in range(0, len(readable), batch_size * 4)]
 
-        def submit(actor, chunk):
-            return actor.style_targets.remote([(str(s.path), data) for s, data in chunk], config, batch_size)
+        def submit(index: int, chunk):
+            return self.actors[index].style_targets.remote([(str(s.path), data) for s, data in chunk], config, batch_size)
 
         def finish(index: int, chunk, answers):
             for (source, _), (targets, palette, reason) in zip(chunk, answers):

@@ -135,7 +135,7 @@ class Step:
     loss: float
     parts: Mapping[str, float]  # weighted content, style and tv terms
     elapsed: float  # seconds since the loop started
-    image: Tensor  # the current iterate [1,3,H,W] (not a copy: clone it to keep it)
+    image: Tensor | None  # the current iterate [1,3,H,W] (not a copy: clone it to keep it); None from a Ray actor
 
 
 @dataclass

@@ -93,6 +93,15 @@ def test_ray_paints_the_same_pixels_as_local(ray_address, corpus, settings, home
     assert sum(remote.nodes.values()) == 3
 
 
+def test_the_painters_steps_reach_the_drivers_callback(ray_address, corpus, settings, tmp_path):
+    steps = []
+    report = run_batch([corpus], out_dir=tmp_path / "out", like=["pablo-picasso"], seed=3, settings=settings, offline=True,
+                       executor=_ray(), callback=steps.append, size=48, iterations=25, tolerance=0.0)
+    assert report.done == 3 and steps
+    assert all(s.iterations == 25 and 1 <= s.iteration <= 25 and s.loss > 0 and s.image is None for s in steps)
+    assert max(s.iteration for s in steps) == 25  # a job's last step is always posted before its result returns
+
+
 def test_an_actor_killed_mid_batch_loses_nothing_and_paints_nothing_twice(ray_address, corpus, settings, home, tmp_path):
     killed = []
 
