@@ -115,6 +115,8 @@ def main() -> None:
     parser.add_argument("--tolerance", type=float, default=PaintOptions.tolerance, help="early stop (0: every iteration)")
     parser.add_argument("--modes", default="independent,previous,flow")
     parser.add_argument("--warm-check", type=int, default=0)
+    parser.add_argument("--photo", type=Path, default=SHARED / "photos" / "tubingen.jpg", help="the photo the clip pans across")
+    parser.add_argument("--style", type=Path, default=SHARED / "edvard-munch" / "the-scream-1893.jpg", help="the style image")
     parser.add_argument("--sheet", type=Path, help="also draw the modes' frames and changes into this PNG")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", action="store_true")
@@ -125,8 +127,8 @@ def main() -> None:
         out = Path(tmp)
         (out / "home").mkdir()
         settings = Settings.build(home=out / "home", device="cpu", weights="random", wikiart_url="http://127.0.0.1:9", quiet=True)
-        clip = pan_clip(SHARED / "photos" / "tubingen.jpg", out / "clip.mp4", frames=args.frames, size=(args.size, args.size * 2 // 3))
-        style = sorted((SHARED / "edvard-munch").glob("*.jpg"))[0]
+        clip = pan_clip(args.photo, out / "clip.mp4", frames=args.frames, size=(args.size // 2 * 2, args.size // 3 * 2))  # H.264 wants even sides
+        style = args.style
         opts = PaintOptions(size=args.size, iterations=args.iterations, tolerance=args.tolerance)
         video = VideoOptions(frame_iterations=args.frame_iterations, temporal_weight=args.temporal_weight)
         flows = clip_flows(clip, args.size)
@@ -142,7 +144,7 @@ def main() -> None:
         if args.warm_check:
             checks = [warm_check(clip, out, m, opts, video, settings, style, args.warm_check) for m in ("previous", "flow")]
     if args.json:
-        print(json.dumps({"args": vars(args), "modes": rows, "warm_check": checks}, indent=2))
+        print(json.dumps({"args": vars(args), "modes": rows, "warm_check": checks}, indent=2, default=str))
         return
     print(f"{args.frames} frames at {args.size} px, random weights, {args.threads} threads")
     print(f"{'mode':<12}{'flicker':>9}{'it/frame':>10}{'s/frame':>9}{'style loss':>12}")

@@ -41,3 +41,19 @@ def test_the_sheet_shows_each_modes_frames_and_the_change_the_pan_does_not_expla
     assert max(band[1] for band in still.getextrema()) == 0
     moved = bench_video.change_image(frames, flows, 3)
     assert max(band[1] for band in moved.getextrema()) > 10
+
+
+def test_the_script_prints_its_figures_as_json(paintings, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    argv = [sys.executable, str(REPO / "scripts" / "bench_video.py"), "--frames", "3", "--size", "32", "--iterations", "2",
+            "--threads", "1", "--modes", "independent", "--photo", str(paintings / "photos" / "golden-gate.jpg"), "--json"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=300, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout)
+    assert figures["args"]["photo"].endswith("golden-gate.jpg") and [m["mode"] for m in figures["modes"]] == ["independent"]
+    assert figures["modes"][0]["iterations_per_frame"] == 2 and "frames" not in figures["modes"][0]
