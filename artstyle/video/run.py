@@ -34,17 +34,18 @@ from artstyle.video.frames import FrameStore, frames_folder
 from artstyle.video.painter import FramePainter, Temporal
 
 VIDEO_FORMAT = 1
-# Measured by scripts/bench_video.py (README: Video; random weights, temporal weight 1): flow frames
-# warm-started from the previous one reach a style loss no worse than an independent frame's in half
-# its iterations. 12 frames at 48 px, --iterations 80: 30 gave 0.0316, 40 gave 0.0308 and 50 0.0305
-# against independent's 0.0318; 16 frames at 64 px, --iterations 200: a cap of 100 stopped early at
-# 99 on average (0.0179 against 0.0188). So frames after the first get half of --iterations at most
-# unless --frame-iterations says otherwise.
+# Measured by scripts/bench_video.py (README: Video; random weights). Flow frames warm-started from
+# the previous one reach a style loss no worse than an independent frame's in half its iterations:
+# 12 frames at 48 px, --iterations 80, temporal weight 1: 30 gave 0.0316, 40 gave 0.0308 and 50 0.0305
+# against independent's 0.0318 (at weight 0.25, 40 gave 0.0302). So frames after the first get half
+# of --iterations at most unless --frame-iterations says otherwise.
 FRAME_SHARE = 0.5
-# Temporal weight 1: the largest measured that keeps flow's style loss no worse than independent's at
-# every size tried; 1.5 and 2 cost style at 96 px (0.00481 and 0.00491 against 0.00474), where 1 gives
-# 0.00465 with flicker 3.9 against 10.6. At 48 px 2 cut flicker further (6.5 against 7.1, of 14.2).
-TEMPORAL_WEIGHT = 1.0
+# The temporal weight trades flicker for style, and the trade differs from clip to clip and work to
+# work. 0.25 is the largest measured that kept style no worse on nearly every pair tried: at 64 px,
+# 2 photos x 4 works, flicker fell to 33-55% of independent's (mean 44%), and style loss was lower
+# on 6 pairs, equal on 1 and 0.8% higher on 1. Weight 0.5 cost style on the golden-gate clip (+0.9%,
+# +1.2% at 96 px) and 1 cost 4-5% there, for a few points less flicker (29% against 35%).
+TEMPORAL_WEIGHT = 0.25
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class VideoOptions:
             check_iterations(self.frame_iterations)
         if not (self.temporal_weight >= 0 and math.isfinite(self.temporal_weight)):
             raise UsageError(f"--temporal-weight must be a finite number >= 0, not {self.temporal_weight}",
-                             hint="use e.g. --temporal-weight 2 (more: steadier frames, less style)")
+                             hint="use e.g. --temporal-weight 0.5 (more: steadier frames, less style)")
         if self.max_frames < 1:
             raise UsageError(f"--max-frames must be 1 or more, not {self.max_frames}", hint="use e.g. --max-frames 5000")
         self.span  # checks --start, --duration and --every

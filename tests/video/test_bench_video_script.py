@@ -57,3 +57,18 @@ def test_the_script_prints_its_figures_as_json(paintings, tmp_path):
     figures = json.loads(done.stdout)
     assert figures["args"]["photo"].endswith("golden-gate.jpg") and [m["mode"] for m in figures["modes"]] == ["independent"]
     assert figures["modes"][0]["iterations_per_frame"] == 2 and "frames" not in figures["modes"][0]
+
+
+@pytest.mark.usefixtures("one_torch_thread")
+def test_the_pairs_script_compares_flow_with_independent_on_one_pair(settings, paintings, tmp_path):
+    from argparse import Namespace
+
+    from scripts import bench_video_pairs
+
+    args = Namespace(frames=3, size=48, iterations=3, temporal_weight=0.25)
+    pair = bench_video_pairs.compare(paintings / "photos" / "golden-gate.jpg", paintings / "edvard-munch" / "the-scream-1893.jpg",
+                                     tmp_path, args, settings)
+    assert (pair["photo"], pair["work"]) == ("golden-gate.jpg", "the-scream-1893.jpg")
+    assert pair["flicker_share"] == pytest.approx(pair["flow"]["flicker"] / pair["independent"]["flicker"])
+    assert pair["style_change"] == pytest.approx(pair["flow"]["style_loss"] / pair["independent"]["style_loss"] - 1)
+    assert pair["independent"]["iterations_per_frame"] == 3 and pair["flow"]["iterations_per_frame"] <= 2
