@@ -62,7 +62,7 @@ def video_command(
     style_weights: StyleWeights = None,
     offline: Offline = False,
     temporal: Annotated[Temporal, typer.Option(help="independent: each frame alone; previous: start from the last painted frame (Siegel 2016); flow: start from it warped along the optical flow, with a temporal loss (Ruder et al. 2016).", rich_help_panel=_VIDEO)] = _DEFAULTS.temporal,
-    temporal_weight: Annotated[float, typer.Option(help="Weight of the temporal loss (flow).", rich_help_panel=_VIDEO)] = _DEFAULTS.temporal_weight,
+    temporal_weight: Annotated[float, typer.Option(help="Weight of the temporal loss (flow): higher, steadier frames and less style.", rich_help_panel=_VIDEO)] = _DEFAULTS.temporal_weight,
     frame_iterations: Annotated[Optional[int], typer.Option(help="Iterations at most for frames started from the previous one (the first takes --iterations).", show_default="half of --iterations", rich_help_panel=_VIDEO)] = None,
     flow: Annotated[FlowMethod, typer.Option(help="Optical flow: OpenCV's DIS or Farneback.", rich_help_panel=_VIDEO)] = _DEFAULTS.flow,
     start: Annotated[float, typer.Option(help="Start this many seconds into the clip.", rich_help_panel=_VIDEO)] = 0.0,
