@@ -41,12 +41,17 @@ from artstyle.paint import PaintOptions
 from artstyle.settings import Settings
 from artstyle.video import VideoOptions, paint_video
 from artstyle.video.clip import read_frames
-from artstyle.video.flow import dense_flow, flicker, mask_tensor, occlusion_mask, warp
+from artstyle.video.flow import dense_flow, flicker, unexplained_change
 from artstyle.video.synthetic import pan_clip
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "paintings"
 SHOWN = 4  # consecutive frames per mode on the sheet
 GAIN = 4  # the change image is amplified this many times
+
+
+def clip_size(size: int) -> tuple[int, int]:
+    """The test clip's (width, height) for a painted size: 3:2, with even sides (H.264 wants them)."""
+    return size // 2 * 2, size // 3 * 2
 
 
 def clip_flows(clip: Path, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -77,9 +82,8 @@ def run_mode(clip: Path, out: Path, temporal: str, opts: PaintOptions, video: Vi
 
 def change_image(frames: list[torch.Tensor], flows, index: int) -> Image.Image:
     """|frame index − frame index-1 warped along the source's flow| × GAIN over trusted pixels (black: steady)."""
-    backward, forward = flows[index - 1]
-    mask = mask_tensor(occlusion_mask(backward, forward), frames[index])
-    return tensor_to_image(((frames[index] - warp(frames[index - 1], backward)).abs() * mask * GAIN).clamp(0, 1))
+    change, _ = unexplained_change(frames[index], frames[index - 1], *flows[index - 1])
+    return tensor_to_image((change * GAIN).clamp(0, 1))
 
 
 def mode_sheet(rows: list[dict], flows, title: str) -> Image.Image:
@@ -127,7 +131,7 @@ def main() -> None:
         out = Path(tmp)
         (out / "home").mkdir()
         settings = Settings.build(home=out / "home", device="cpu", weights="random", wikiart_url="http://127.0.0.1:9", quiet=True)
-        clip = pan_clip(args.photo, out / "clip.mp4", frames=args.frames, size=(args.size // 2 * 2, args.size // 3 * 2))  # H.264 wants even sides
+        clip = pan_clip(args.photo, out / "clip.mp4", frames=args.frames, size=clip_size(args.size))
         style = args.style
         opts = PaintOptions(size=args.size, iterations=args.iterations, tolerance=args.tolerance)
         video = VideoOptions(frame_iterations=args.frame_iterations, temporal_weight=args.temporal_weight)

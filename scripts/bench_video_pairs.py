@@ -26,7 +26,7 @@ from artstyle.paint import PaintOptions
 from artstyle.settings import Settings
 from artstyle.video import VideoOptions
 from artstyle.video.synthetic import pan_clip
-from scripts.bench_video import SHARED, clip_flows, run_mode
+from scripts.bench_video import SHARED, clip_flows, clip_size, run_mode
 
 PHOTOS = ("photos/tubingen.jpg", "photos/golden-gate.jpg")
 WORKS = ("edvard-munch/the-scream-1893.jpg", "vincent-van-gogh/the-starry-night-1889.jpg",
@@ -37,7 +37,7 @@ def compare(photo: Path, work: Path, out: Path, args, settings: Settings) -> dic
     """Independent and flow on one photo's clip after one work (in a folder of their own under ``out``)."""
     out = out / f"{photo.stem}-{work.stem}"
     out.mkdir()
-    clip = pan_clip(photo, out / "clip.mp4", frames=args.frames, size=(args.size // 2 * 2, args.size // 3 * 2), audio=False)
+    clip = pan_clip(photo, out / "clip.mp4", frames=args.frames, size=clip_size(args.size), audio=False)
     flows = clip_flows(clip, args.size)
     opts = PaintOptions(size=args.size, iterations=args.iterations)
     video = VideoOptions(temporal_weight=args.temporal_weight)

@@ -51,7 +51,7 @@ from artstyle.style.sources import Targets, grouped_style_targets, own_palette
 from artstyle.style.targets import color_stats, prepare_style
 
 KEPT_TARGETS = 64  # style targets an actor keeps between calls (about 2.4 MB each at the default layers)
-POST_EVERY = 0.25  # seconds between a painter's progress posts (the last step of a job is always posted)
+POST_EVERY = 0.25  # seconds between a painter's progress posts (a job's planned last step is always posted)
 
 
 # ---- the weights payload ---------------------------------------------------------------------
@@ -176,10 +176,10 @@ class Painter:
         image = decode_image(content, name=spec["content_path"])
         return Prepared(image, spec["content_sha"], spec["content_path"], spec["picks"], opts, spec["seed"], net, None, spec["request"], {})
 
-    def paint(self, specs: list[dict[str, Any]], board=None, index: int = 0) -> list[tuple]:
+    def paint(self, specs: list[dict[str, Any]], board=None, painter: int = 0) -> list[tuple]:
         """Paint jobs of one batch key together -> (result or None, losses, reason or None) per job.
 
-        With a :class:`StepBoard` handle, progress is posted to it as painter ``index``.
+        With a :class:`StepBoard` handle, progress is posted to it as painter number ``painter``.
         """
         import ray
 
@@ -191,7 +191,7 @@ class Painter:
             except InputError as exc:
                 failed[index] = (None, [], reason_of(exc))
         answers = self._answers({key: ref for spec in specs for key, ref in spec["targets"].items()})
-        report = poster(board, index) if board is not None else None
+        report = poster(board, painter) if board is not None else None
         painted = iter(paint_or_split(jobs, Settings(), ShippedTargets(answers, self.device), report) if jobs else [])
         return [failed[i] if i in failed else next(painted) for i in range(len(specs))]
 
@@ -233,8 +233,10 @@ class StepBoard:
 def poster(board, index: int, every: float = POST_EVERY) -> Callable[[Step], None]:
     """A step callback that posts painter ``index``'s progress to ``board``, at most every ``every`` seconds.
 
-    The last step of a job is always posted, and waited for, so the driver
-    has it by the time the job's result arrives.
+    A job's planned last step is always posted, and waited for, so the driver
+    has it by the time the job's result arrives (a job that stops early ends
+    on its last timed post). Progress is best effort: a board that has gone
+    away never fails the job.
     """
     import ray
 
@@ -246,7 +248,10 @@ def poster(board, index: int, every: float = POST_EVERY) -> Callable[[Step], Non
             last[0] = now
             sent = board.post.remote(index, (step.iteration, step.iterations, step.loss, step.elapsed))
             if final:
-                ray.get(sent)
+                try:
+                    ray.get(sent)
+                except ray.exceptions.RayError:
+                    pass
 
     return post
 

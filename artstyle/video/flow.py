@@ -76,8 +76,16 @@ def mask_tensor(mask: np.ndarray, like: Tensor) -> Tensor:
     return torch.from_numpy(mask)[None, None].to(like)
 
 
-def flicker(painted: Tensor, previous: Tensor, backward: np.ndarray, forward: np.ndarray) -> float:
-    """Mean |painted − previous warped into it| over the pixels the flow trusts, in [0, 1] units."""
+def unexplained_change(painted: Tensor, previous: Tensor, backward: np.ndarray, forward: np.ndarray) -> tuple[Tensor, Tensor]:
+    """(|painted − previous warped into it| where the flow is trusted, 0 elsewhere; the trust mask [1,1,H,W]).
+
+    What changed between two painted frames that the motion of the source does not explain.
+    """
     mask = mask_tensor(occlusion_mask(backward, forward), painted)
-    diff = (painted - warp(previous, backward)).abs() * mask
+    return (painted - warp(previous, backward)).abs() * mask, mask
+
+
+def flicker(painted: Tensor, previous: Tensor, backward: np.ndarray, forward: np.ndarray) -> float:
+    """Mean :func:`unexplained_change` over the pixels the flow trusts, in [0, 1] units."""
+    diff, mask = unexplained_change(painted, previous, backward, forward)
     return float(diff.sum() / (mask.sum() * painted.shape[1]).clamp(min=1))

@@ -33,3 +33,12 @@ def test_a_missing_photo_or_odd_size_is_one_message_and_no_file(tmp_path):
     assert missing.returncode == odd.returncode == 2
     assert "nope.jpg does not exist" in missing.stderr and "even numbers" in odd.stderr
     assert "Traceback" not in missing.stderr + odd.stderr and not list(tmp_path.iterdir())
+
+
+def test_a_corrupt_photo_or_too_few_frames_is_one_message_and_no_file(tmp_path):
+    (tmp_path / "junk.jpg").write_text("not a photo")
+    corrupt = _run("a.mp4", "--photo", "junk.jpg", cwd=tmp_path)
+    empty = _run("b.mp4", "--frames", "0", cwd=tmp_path)
+    assert corrupt.returncode == empty.returncode == 2
+    assert "junk.jpg is not a readable image" in corrupt.stderr and "--frames: 0 is below 2" in empty.stderr
+    assert "Traceback" not in corrupt.stderr + empty.stderr and sorted(p.name for p in tmp_path.iterdir()) == ["junk.jpg"]
